@@ -1,0 +1,157 @@
+"""Load task forms and validate submitted data against them: pure functions, no web, no database."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+FORMS_DIR = Path(__file__).parent
+
+
+def N_(msgid: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown."""
+    return msgid
+
+
+@dataclass(frozen=True)
+class Message:
+    """A translatable message: an English msgid with %-style parameters."""
+
+    msgid: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def render(self, gettext: Callable[[str], str] = lambda s: s) -> str:
+        return gettext(self.msgid) % self.params if self.params else gettext(self.msgid)
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    schema: dict[str, Any]
+    ui: dict[str, Any]
+
+    @property
+    def fields(self) -> list[str]:
+        order = self.ui.get("ui:order") or list(self.schema["properties"])
+        return [f for f in order if f in self.schema["properties"]]
+
+
+class UnknownForm(LookupError):
+    """The BPMN names a form file that does not exist."""
+
+
+@cache
+def load_form(schema_file: str, ui_file: str | None = None) -> Form:
+    """Load a form by the file names a BPMN user task refers to."""
+    path = (FORMS_DIR / schema_file).resolve()
+    if path.parent != FORMS_DIR.resolve() or not path.is_file():
+        raise UnknownForm(schema_file)
+    schema = json.loads(path.read_text("utf-8"))
+    Draft202012Validator.check_schema(schema)
+    ui = json.loads((FORMS_DIR / ui_file).read_text("utf-8")) if ui_file else {}
+    return Form(path.name.removesuffix(".schema.json"), schema, ui)
+
+
+def validate(form: Form, data: Any, *, today: date | None = None) -> tuple[dict, dict[str, Message]]:
+    """Return (clean data, {}) when valid, or (data, {field: message}) when not."""
+    if not isinstance(data, dict):
+        return {}, {"_form": Message(N_("The data must be a JSON object."))}
+    errors: dict[str, Message] = {}
+    props = form.schema.get("properties", {})
+    for key in data:
+        if key not in props:
+            errors[str(key)] = Message(N_("Unknown field."))
+    validator = Draft202012Validator(form.schema, format_checker=FormatChecker())
+    for err in sorted(validator.iter_errors(data), key=lambda e: len(list(e.absolute_path))):
+        if err.validator == "additionalProperties":
+            continue
+        name, msg = _explain(form, err, data)
+        errors.setdefault(name, msg)
+    if today is not None:
+        for name, spec in props.items():
+            if spec.get("x-afterToday") and name not in errors and isinstance(data.get(name), str):
+                if date.fromisoformat(data[name]) <= today:
+                    errors[name] = Message(N_("The date must be after today."))
+    return data, errors
+
+
+def _explain(form: Form, err: ValidationError, data: dict) -> tuple[str, Message]:
+    path = [p for p in err.absolute_path]
+    name = str(path[0]) if path else ""
+    kind = err.validator
+    if kind == "required":
+        missing = [p for p in err.validator_value if p not in (err.instance or {})]
+        return (missing[0] if missing else name or "_form"), Message(N_("This field is required."))
+    if kind == "anyOf" and not path:
+        return form.schema.get("x-anyOfField", "_form"), Message(N_("Enter the text or attach a file."))
+    if kind == "minLength" and err.validator_value == 1:
+        return name, Message(N_("This field is required."))
+    if kind == "minItems" and err.validator_value == 1:
+        return name, Message(N_("Choose at least one."))
+    return name or "_form", _message_for(kind, err)
+
+
+def _message_for(kind: str, err: ValidationError) -> Message:
+    value = err.validator_value
+    table = {
+        "type": Message(N_("Wrong type: expected %(type)s."), {"type": value}),
+        "enum": Message(N_("Not one of the allowed choices.")),
+        "maxLength": Message(N_("At most %(n)s characters."), {"n": value}),
+        "minLength": Message(N_("At least %(n)s characters."), {"n": value}),
+        "maxItems": Message(N_("At most %(n)s items."), {"n": value}),
+        "minItems": Message(N_("At least %(n)s items."), {"n": value}),
+        "uniqueItems": Message(N_("Each choice may appear only once.")),
+        "format": Message(N_("Not a valid date.")) if value == "date" else Message(N_("Invalid format.")),
+        "minimum": Message(N_("Must be at least %(n)s."), {"n": value}),
+        "maximum": Message(N_("Must be at most %(n)s."), {"n": value}),
+    }
+    return table.get(kind, Message(N_("Invalid value.")))
+
+
+def from_html(form: Form, fields: Mapping[str, list[str]], ignore: Iterable[str] = ()) -> dict[str, Any]:
+    """Turn HTML form fields (name -> list of values) into typed data for the schema."""
+    props, skip = form.schema.get("properties", {}), set(ignore)
+    data: dict[str, Any] = {}
+    for name, values in fields.items():
+        if name in skip:
+            continue
+        spec = props.get(name)
+        if spec is None:
+            data[name] = values[0] if len(values) == 1 else values
+            continue
+        data[name] = _coerce(spec, [v for v in values])
+    for name, spec in props.items():
+        if spec.get("type") == "array" and name not in data and name not in skip:
+            data[name] = []
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _coerce(spec: dict, values: list[str]) -> Any:
+    kind = spec.get("type")
+    if kind == "array":
+        item = spec.get("items", {})
+        return [_scalar(item, v) for v in values if v.strip() != ""]
+    raw = values[-1] if values else ""
+    if kind == "string":
+        value = raw.replace("\r\n", "\n").strip()
+        return value if value or spec.get("minLength", 0) > 0 else None
+    return _scalar(spec, raw)
+
+
+def _scalar(spec: dict, raw: str) -> Any:
+    kind = spec.get("type")
+    if kind == "integer":
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+    if kind == "boolean":
+        return raw.lower() in {"1", "true", "on", "yes"}
+    return raw.strip()

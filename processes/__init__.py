@@ -1,0 +1,1 @@
+"""BPMN process definitions and the adapter that runs them."""

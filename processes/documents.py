@@ -1,0 +1,306 @@
+"""Render issued documents (the speech text clearance certificate, …) as PDF.
+
+This module sits below the web layer: no Flask here, only Jinja2, Babel and WeasyPrint.
+
+Labels in ``processes/templates/*.html`` are gettext calls with English msgids. They live
+in the same catalogs as the web interface, ``web/translations/<lang>/LC_MESSAGES/messages.mo``
+(domain ``messages``), so ``pybabel extract`` must also scan these templates, e.g. in babel.cfg::
+
+    [jinja2: processes/templates/**.html]
+    extensions = jinja2.ext.i18n
+
+A document is trilingual (kk, ru, en): each label is rendered once per language. A language
+whose catalog is missing, or lacks a msgid, is left out of that label; English always shows.
+
+WeasyPrint only ever sees our own assets: ``AssetFetcher`` serves ``data:`` URIs and files
+inside ``processes/assets/`` and ``processes/templates/``, and refuses everything else.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+from zoneinfo import ZoneInfo
+
+import jinja2
+import qrcode
+from babel.support import NullTranslations, Translations
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+ASSETS_DIR = PACKAGE_DIR / "assets"
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+DEFAULT_TRANSLATIONS_DIR = PACKAGE_DIR.parent / "web" / "translations"
+LANGUAGES = ("kk", "ru", "en")
+DISPLAY_ZONE = ZoneInfo("Asia/Almaty")
+ASSET_SCHEME = "kelisim-asset"
+ASSET_TYPES = {
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".css": "text/css",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+}
+_SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
+
+
+class AssetRefused(ValueError):
+    """A document asked for a resource that is not one of the application's assets."""
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """The data printed on a speech text clearance certificate (§8.6)."""
+
+    reg_number: str
+    employee_name: str
+    event_name: str
+    event_date: date
+    organizer: str
+    title: str
+    approver_name: str
+    approver_position: str
+    approved_at: datetime
+    fingerprint: str
+    content_version: int
+    verification_code: str
+    verify_url: str
+
+    def __post_init__(self) -> None:
+        """Refuse data that would print a misleading certificate."""
+        if not _SHA256_HEX.fullmatch(self.fingerprint):
+            raise ValueError("fingerprint must be a SHA-256 hex digest")
+        if self.approved_at.utcoffset() is None:
+            raise ValueError("approved_at must be timezone-aware")
+        if urlsplit(self.verify_url).scheme not in ("https", "http"):
+            raise ValueError("verify_url must be an absolute http(s) URL")
+
+
+class AssetFetcher(URLFetcher):
+    """WeasyPrint URL fetcher that serves only ``data:`` URIs and our own asset files.
+
+    Served: ``data:…``; ``kelisim-asset:<relative path>`` looked up in each root in turn;
+    ``file://`` URLs (what relative URLs resolve to against the templates base URL) whose
+    real path, symlinks resolved, lies inside a root and has a known asset type.
+    Everything else (other files, http, https, ftp, …) raises ``AssetRefused``, which
+    WeasyPrint logs as a failed fetch and skips. Nothing goes to the network, so no redirects.
+    """
+
+    def __init__(self, roots: Iterable[Path] = (ASSETS_DIR, TEMPLATES_DIR)) -> None:
+        super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+        self.roots = tuple(Path(root).resolve() for root in roots)
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        """Return the resource at ``url`` if it is ours, else raise ``AssetRefused``."""
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == ASSET_SCHEME:
+            return self._serve(url, self._find_asset(url))
+        if scheme == "file":
+            return self._serve(url, self._local_file(url))
+        raise AssetRefused(f"refused to fetch {url!r}: not an application asset")
+
+    def _find_asset(self, url: str) -> Path:
+        """Resolve ``kelisim-asset:<path>`` to a file inside one of the roots."""
+        relative = unquote(urlsplit(url).path)
+        for root in self.roots:
+            try:
+                return self._contained(root / relative, url)
+            except AssetRefused:
+                continue
+        raise AssetRefused(f"refused to fetch {url!r}: no such asset")
+
+    def _local_file(self, url: str) -> Path:
+        """Resolve a ``file://`` URL, accepting only paths inside the roots."""
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            raise AssetRefused(f"refused to fetch {url!r}: remote file URL")
+        return self._contained(Path(url2pathname(parts.path)), url)
+
+    def _contained(self, candidate: Path, url: str) -> Path:
+        """Return the real path of ``candidate`` if it is an asset file inside a root."""
+        try:
+            real = candidate.resolve(strict=True)
+        except (OSError, ValueError, RuntimeError) as error:
+            raise AssetRefused(f"refused to fetch {url!r}: {type(error).__name__}") from None
+        inside = any(real.is_relative_to(root) for root in self.roots)
+        if not inside or not real.is_file() or real.suffix.lower() not in ASSET_TYPES:
+            raise AssetRefused(f"refused to fetch {url!r}: outside the asset folders")
+        return real
+
+    @staticmethod
+    def _serve(url: str, path: Path) -> URLFetcherResponse:
+        """Wrap a vetted file as a WeasyPrint response."""
+        content_type = ASSET_TYPES[path.suffix.lower()]
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+
+
+def qr_svg_data_uri(url: str) -> str:
+    """Return a ``data:`` URI of an SVG QR code that encodes ``url``."""
+    matrix = _qr_matrix(url)
+    size = len(matrix)
+    # One subpath per horizontal run of dark modules, not one per module as qrcode's own
+    # SvgPathImage writes: half the path commands, noticeably faster for WeasyPrint to draw.
+    path = "".join(f"M{x} {y}h{length}v1h-{length}z" for y, x, length in _dark_runs(matrix))
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+        f'width="{size}" height="{size}"><rect width="{size}" height="{size}" fill="#fff"/>'
+        f'<path d="{path}" fill="#000"/></svg>'
+    )
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("ascii")).decode("ascii")
+
+
+def _qr_matrix(url: str) -> list[list[bool]]:
+    """Encode ``url`` as QR modules (error correction M, 4-module quiet zone)."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    qr.add_data(url)
+    qr.make(fit=True)
+    return qr.get_matrix()
+
+
+def _dark_runs(matrix: list[list[bool]]) -> Iterator[tuple[int, int, int]]:
+    """Yield (row, first column, length) for each horizontal run of dark modules."""
+    for y, row in enumerate(matrix):
+        start = None
+        for x, dark in enumerate([*row, False]):
+            if dark and start is None:
+                start = x
+            elif not dark and start is not None:
+                yield y, start, x - start
+                start = None
+
+
+def render_html_to_pdf(html: str) -> bytes:
+    """Render HTML from our templates to PDF bytes, fetching only our own assets."""
+    document = HTML(
+        string=html,
+        base_url=TEMPLATES_DIR.as_uri() + "/",
+        url_fetcher=_fetcher(),
+    )
+    font_config = _font_config()
+    return document.write_pdf(
+        stylesheets=[_house_stylesheet(font_config)], font_config=font_config
+    )
+
+
+def render_certificate(cert: Certificate, translations_dir: Path | None = None) -> bytes:
+    """Render the speech text clearance certificate as an A4 PDF."""
+    return render_html_to_pdf(render_certificate_html(cert, translations_dir))
+
+
+def render_certificate_html(cert: Certificate, translations_dir: Path | None = None) -> str:
+    """Render the certificate's HTML (all user data autoescaped)."""
+    template = _jinja_env().get_template("certificate.html")
+    return template.render(
+        cert=cert,
+        event_date=cert.event_date.strftime("%d.%m.%Y"),
+        approved_at=_local_time(cert.approved_at),
+        fingerprint_lines=_fingerprint_lines(cert.fingerprint),
+        qr_uri=qr_svg_data_uri(cert.verify_url),
+        gettexts=_gettexts(translations_dir or DEFAULT_TRANSLATIONS_DIR),
+    )
+
+
+def _local_time(moment: datetime) -> str:
+    """Format an aware datetime in Asia/Almaty time with its UTC offset."""
+    local = moment.astimezone(DISPLAY_ZONE)
+    offset = local.strftime("%z")
+    return f"{local:%d.%m.%Y %H:%M} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def _fingerprint_lines(fingerprint: str) -> list[str]:
+    """Split a SHA-256 hex digest into two lines of four 8-digit groups."""
+    digits = fingerprint.lower()
+    groups = [digits[i : i + 8] for i in range(0, len(digits), 8)]
+    return [" ".join(groups[:4]), " ".join(groups[4:])]
+
+
+def _per_language(
+    caller: Callable[[Callable[[str], str]], str], gettexts: dict[str, Callable[[str], str]]
+) -> list[tuple[str, str]]:
+    """Render a label block once per language, skipping languages with no translation."""
+    english = caller(gettexts["en"])
+    rendered = [(lang, caller(gettext)) for lang, gettext in gettexts.items()]
+    return [(lang, text) for lang, text in rendered if lang == "en" or text != english]
+
+
+def _gettexts(translations_dir: Path) -> dict[str, Callable[[str], str]]:
+    """Return a gettext function per document language."""
+    return {lang: _translations(translations_dir, lang).gettext for lang in LANGUAGES}
+
+
+def _translations(translations_dir: Path, lang: str) -> NullTranslations:
+    """Return the catalog for ``lang``, reloading it when its .mo file changes."""
+    mo_file = translations_dir / lang / "LC_MESSAGES" / "messages.mo"
+    try:
+        stamp = mo_file.stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    return _load_translations(str(translations_dir), lang, stamp)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_translations(translations_dir: str, lang: str, stamp: int | None) -> NullTranslations:
+    """Load one catalog; NullTranslations (English msgids) when it is absent."""
+    if stamp is None:
+        return NullTranslations()
+    return Translations.load(translations_dir, [lang], domain="messages")
+
+
+@functools.cache
+def _jinja_env() -> jinja2.Environment:
+    """Build the template environment once: autoescaped, strict, with i18n."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_null_translations()  # type: ignore[attr-defined]
+    env.globals["per_language"] = _per_language
+    env.globals["logo_url"] = f"{ASSET_SCHEME}:logo.svg"
+    return env
+
+
+@functools.cache
+def _fetcher() -> AssetFetcher:
+    """Return the shared, stateless asset fetcher."""
+    return AssetFetcher()
+
+
+_local = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    """Return this thread's font configuration (Pango objects are not shared across threads)."""
+    if not hasattr(_local, "font_config"):
+        _local.font_config = FontConfiguration()
+    return _local.font_config
+
+
+def _house_stylesheet(font_config: FontConfiguration) -> CSS:
+    """Return this thread's parsed ``document.css``, built with its font configuration."""
+    if not hasattr(_local, "stylesheet"):
+        _local.stylesheet = CSS(
+            filename=TEMPLATES_DIR / "document.css",
+            url_fetcher=_fetcher(),
+            font_config=font_config,
+        )
+    return _local.stylesheet

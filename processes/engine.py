@@ -1,0 +1,386 @@
+"""The adapter to SpiffWorkflow: deploy BPMN/DMN, run instances, save and restore them.
+
+This is the only module of the application that talks to SpiffWorkflow (``sandbox.py`` only
+subclasses its script environment). It knows nothing of databases or Flask: callers store
+``DeployedProcess.spec_json`` once per process version and ``Run.dumps()`` per instance.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default import AdHocSubprocessSpecConverter, BpmnProcessSpecConverter
+from SpiffWorkflow.bpmn.specs import AdHocSubprocessSpec, BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
+from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from .sandbox import SandboxEnvironment
+
+SPEC_KEYS = ("spec", "subprocess_specs")
+_REPORTED = "kelisim_timer_reported"  # internal-data flag: this timer was returned by fire_timers
+_TIMER_TYPES = frozenset(
+    c.__name__ for c in (TimeDateEventDefinition, DurationTimerEventDefinition, CycleTimerEventDefinition)
+)
+_MAX_SETTLE_ROUNDS = 100  # guards against a timer that keeps becoming ready
+
+
+class EngineError(Exception):
+    """Base class of everything the engine raises."""
+
+
+class TaskNotReady(EngineError):
+    """The task does not exist in this instance or is not ready to be completed."""
+
+
+class ScriptError(EngineError):
+    """A script, condition, decision table or timer expression failed."""
+
+
+@dataclass(frozen=True)
+class DeployedProcess:
+    """One executable process, parsed and serialized for storage."""
+
+    key: str
+    name: str
+    checksum: str
+    spec_json: str
+
+
+@dataclass(frozen=True)
+class UserTask:
+    """A ready task that waits for a person."""
+
+    id: str
+    name: str
+    title: str
+    lane: str | None
+    form: str | None
+    ui_form: str | None
+    instructions: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FiredTimer:
+    """A timer event that has fired."""
+
+    name: str
+    task_id: str
+
+
+class _SpecNameConverter(BpmnProcessSpecConverter):  # type: ignore[misc]
+    """Write a process spec as its name only: instance state is saved without its spec."""
+
+    def to_dict(self, spec: Any) -> dict[str, Any]:
+        """Return a placeholder that dumps() drops again."""
+        return {"name": spec.name}
+
+
+class _AdHocSpecNameConverter(AdHocSubprocessSpecConverter):  # type: ignore[misc]
+    """Write an ad hoc subprocess spec as its name only."""
+
+    to_dict = _SpecNameConverter.to_dict
+
+
+@lru_cache(maxsize=1)
+def _serializer() -> BpmnWorkflowSerializer:
+    """Return the serializer for Spiff-parsed specs (a registry of our own; library config untouched)."""
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+
+
+@lru_cache(maxsize=1)
+def _state_serializer() -> BpmnWorkflowSerializer:
+    """Return a serializer that skips converting specs, which dumps() leaves out anyway."""
+    config = {
+        **SPIFF_CONFIG,
+        BpmnProcessSpec: _SpecNameConverter,
+        AdHocSubprocessSpec: _AdHocSpecNameConverter,
+    }
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+def create_parser(bpmn_files: Iterable[Path], dmn_files: Iterable[Path]) -> SpiffBpmnParser:
+    """Return an XSD-validating parser loaded with the files (Spiff extensions and DMN included)."""
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    try:
+        for path in bpmn_files:
+            with path.open("rb") as stream:
+                parser.add_bpmn_io(stream, filename=path.name)
+        for path in dmn_files:
+            with path.open("rb") as stream:
+                parser.add_dmn_io(stream, filename=path.name)
+    except (ValidationException, SpiffWorkflowException) as err:
+        raise EngineError(f"Invalid process definition: {err}") from err
+    return parser
+
+
+def task_extensions(task_spec: Any) -> dict[str, Any]:
+    """Return a task's Spiff extensions: properties flattened, plus the other extension values."""
+    extensions = dict(getattr(task_spec, "extensions", None) or {})
+    properties = extensions.pop("properties", None) or {}
+    return {**extensions, **properties}
+
+
+def _files_used(parser: SpiffBpmnParser, process_ids: Iterable[str]) -> set[str]:
+    """Return the names of the BPMN and DMN files the given processes are built from."""
+    files: set[str] = set()
+    for process_id in process_ids:
+        process_parser = parser.get_process_parser(process_id)
+        files.add(process_parser.filename)
+        for node in process_parser.xpath(".//bpmn:businessRuleTask"):
+            decision = parser.dmn_parsers.get(BusinessRuleTaskParser.get_decision_ref(node))
+            if decision is not None:
+                files.add(decision.filename)
+    return files
+
+
+def _checksum(paths: Iterable[Path]) -> str:
+    """Return the SHA-256 over the sorted, length-prefixed contents of the files."""
+    digest = hashlib.sha256()
+    for content in sorted(path.read_bytes() for path in paths):
+        digest.update(len(content).to_bytes(8, "big"))
+        digest.update(content)
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=64)
+def _load_specs(spec_json: str) -> tuple[Any, dict[str, Any]]:
+    """Restore (spec, subprocess specs) from spec_json; cached, specs are shared read-only."""
+    serializer = _serializer()
+    dct = json.loads(spec_json)
+    subprocess_specs = {name: serializer.from_dict(sp) for name, sp in dct["subprocess_specs"].items()}
+    return serializer.from_dict(dct["spec"]), subprocess_specs
+
+
+def _describe(err: Exception) -> str:
+    """Return a one-line description of a failure inside the workflow library."""
+    # Built from args and notes: str() of a Spiff exception fails when a note is None.
+    parts = [str(err.args[0]) if err.args else type(err).__name__]
+    parts += [str(note) for note in getattr(err, "notes", None) or [] if note]
+    message = ". ".join(p.strip().rstrip(".") for p in parts)
+    cause = err.__cause__ or err.__context__
+    if cause is not None and str(cause) not in message:
+        message += f" ({type(cause).__name__}: {cause})"
+    task_spec = getattr(err, "task_spec", None)
+    where = getattr(task_spec, "bpmn_id", None)
+    return f"{where}: {message}" if where else message
+
+
+@contextmanager
+def _script_errors() -> Iterator[None]:
+    """Turn failures while the engine runs tasks into ScriptError."""
+    try:
+        yield
+    except EngineError:
+        raise
+    except Exception as err:  # scripts can raise anything; the caller gets one clear type
+        raise ScriptError(_describe(err)) from err
+
+
+class ProcessEngine:
+    """Deploys the process definitions of a folder and creates or restores instances."""
+
+    def __init__(self, directory: Path) -> None:
+        """Use the *.bpmn and *.dmn files of directory."""
+        self.directory = Path(directory)
+        self.script_engine = PythonScriptEngine(environment=SandboxEnvironment())
+
+    def deploy_all(self) -> list[DeployedProcess]:
+        """Parse and validate every file; return one DeployedProcess per executable process."""
+        bpmn_files = sorted(self.directory.glob("*.bpmn"))
+        dmn_files = sorted(self.directory.glob("*.dmn"))
+        parser = create_parser(bpmn_files, dmn_files)
+        serializer = _serializer()
+        deployed = []
+        for key in sorted(parser.get_process_ids()):
+            try:
+                spec = parser.get_spec(key)
+                subprocess_specs = parser.get_subprocess_specs(key)
+            except (ValidationException, SpiffWorkflowException) as err:
+                raise EngineError(f"Invalid process definition {key}: {err}") from err
+            spec_dict = {
+                "spec": serializer.to_dict(spec),
+                "subprocess_specs": {k: serializer.to_dict(v) for k, v in subprocess_specs.items()},
+            }
+            used = _files_used(parser, [key, *subprocess_specs])
+            checksum = _checksum(self.directory / name for name in used)
+            spec_json = json.dumps(spec_dict, sort_keys=True, separators=(",", ":"))
+            deployed.append(DeployedProcess(key, spec.description or key, checksum, spec_json))
+        return deployed
+
+    def start(self, spec_json: str, data: dict[str, Any] | None = None) -> Run:
+        """Create an instance with initial data and run it up to its first wait."""
+        spec, subprocess_specs = _load_specs(spec_json)
+        workflow = BpmnWorkflow(spec, dict(subprocess_specs), script_engine=self.script_engine)
+        start_task = workflow.get_next_task(state=TaskState.READY)
+        if data and start_task is not None:
+            start_task.set_data(**copy.deepcopy(data))
+        run = Run(workflow)
+        run._settle()
+        return run
+
+    def restore(self, spec_json: str, state_json: str) -> Run:
+        """Rebuild an instance from its process version's spec_json and its dumps() text."""
+        serializer = _serializer()
+        try:
+            dct = json.loads(state_json)
+            if dct.get(serializer.VERSION_KEY) == serializer.VERSION:
+                del dct[serializer.VERSION_KEY]
+                spec, subprocess_specs = _load_specs(spec_json)
+                # Spiff's restore passes objects it does not recognise through unchanged,
+                # so the cached spec objects are reused instead of being rebuilt per load.
+                dct.update(spec=spec, subprocess_specs=dict(subprocess_specs))
+            else:
+                dct.update(json.loads(spec_json))
+                serializer.migrate(dct)
+            workflow = serializer.from_dict(dct)
+        except (ValueError, KeyError, TypeError, AttributeError, SpiffWorkflowException) as err:
+            raise EngineError(f"Cannot restore the instance: {err!r}") from err
+        if not isinstance(workflow, BpmnWorkflow):
+            raise EngineError("Cannot restore the instance: the state is not a workflow")
+        workflow.script_engine = self.script_engine
+        return Run(workflow)
+
+
+class Run:
+    """One process instance in memory.
+
+    Load, act and save form one unit: if an action raises ScriptError the instance may be
+    half-advanced (the task already completed, the next one ready), so the caller must throw
+    this object away and roll back instead of saving it.
+    """
+
+    def __init__(self, workflow: BpmnWorkflow) -> None:
+        """Wrap a Spiff workflow; use ProcessEngine.start or restore rather than this."""
+        self._workflow = workflow
+
+    def ready_user_tasks(self) -> list[UserTask]:
+        """Return the tasks that wait for a person, in tree order."""
+        return [_user_task(t) for t in self._workflow.get_tasks(state=TaskState.READY, manual=True)]
+
+    def complete(self, task_id: str, data: dict[str, Any]) -> None:
+        """Merge data into a ready user task, complete it and run on to the next wait.
+
+        Due timers are fired first, so a task cancelled by its deadline raises TaskNotReady;
+        fire_timers() reports those timers afterwards.
+        """
+        self._settle()
+        task = self._ready_task(task_id)
+        with _script_errors():
+            task.set_data(**copy.deepcopy(data))
+            task.run()
+        self._settle()
+
+    def fire_timers(self) -> list[FiredTimer]:
+        """Fire due timers, run on, and return every timer that fired and was not yet returned.
+
+        That includes timers that became due during start() or complete().
+        """
+        self._settle()
+        fired = []
+        for task in self._workflow.get_tasks(state=TaskState.COMPLETED):
+            if _is_timer(task) and not task.internal_data.get(_REPORTED):
+                task.internal_data[_REPORTED] = True
+                fired.append(task)
+        fired.sort(key=lambda t: t.last_state_change)
+        return [FiredTimer(t.task_spec.bpmn_id, str(t.id)) for t in fired]
+
+    def next_timer_at(self) -> datetime | None:
+        """Return the earliest target of a waiting timer (aware, UTC), or None."""
+        targets = [
+            TimerEventDefinition.get_datetime(event.value)
+            for event in self._workflow.waiting_events()
+            if event.event_type in _TIMER_TYPES and isinstance(event.value, str)
+        ]
+        return min(targets, default=None)
+
+    def is_completed(self) -> bool:
+        """Return True when the instance has reached its end."""
+        return bool(self._workflow.is_completed())
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """Return a copy of the instance data: the workflow's when completed, else the last task's."""
+        workflow = self._workflow
+        if workflow.is_completed() or workflow.last_task is None:
+            source = workflow.data
+        else:
+            source = workflow.last_task.data
+        return {k: v for k, v in copy.deepcopy(source).items() if k != "data_objects" or v}
+
+    def dumps(self) -> str:
+        """Serialize the instance state without the spec (that is stored once per version)."""
+        serializer = _state_serializer()
+        dct = serializer.to_dict(self._workflow)
+        for key in SPEC_KEYS:
+            del dct[key]
+        dct[serializer.VERSION_KEY] = serializer.VERSION
+        return json.dumps(dct, separators=(",", ":"))
+
+    def _ready_task(self, task_id: str) -> Task:
+        """Return the ready user task with this id, or raise TaskNotReady."""
+        try:
+            task = self._workflow.get_task_from_id(UUID(str(task_id)))
+        except (ValueError, SpiffWorkflowException):
+            raise TaskNotReady(f"No task {task_id} in this instance") from None
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            state = TaskState.get_name(task.state)
+            raise TaskNotReady(f"Task {task_id} ({task.task_spec.bpmn_id}) is {state}, not READY")
+        return task
+
+    def _settle(self) -> None:
+        """Fire due timers and run engine tasks until only waits remain."""
+        workflow = self._workflow
+        with _script_errors():
+            workflow.refresh_timers()
+            workflow.do_engine_steps()
+            # do_engine_steps ends with refresh_timers, which may leave a fired timer READY.
+            for _ in range(_MAX_SETTLE_ROUNDS):
+                if workflow.get_next_task(state=TaskState.READY, manual=False) is None:
+                    break
+                workflow.do_engine_steps()
+
+
+def _is_timer(task: Task) -> bool:
+    """Return True if the task is a timer event."""
+    return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+
+
+def _user_task(task: Task) -> UserTask:
+    """Describe a ready Spiff task."""
+    spec = task.task_spec
+    extensions = task_extensions(spec)
+    return UserTask(
+        id=str(task.id),
+        name=spec.bpmn_id,
+        title=spec.bpmn_name or spec.bpmn_id,
+        lane=spec.lane,
+        form=extensions.get("formJsonSchemaFilename"),
+        ui_form=extensions.get("formUiSchemaFilename"),
+        instructions=extensions.get("instructionsForEndUser"),
+        data=copy.deepcopy(task.data),
+    )

@@ -1,0 +1,36 @@
+"""Who may see and act on what: checked on the server for every object (function and object level)."""
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from storage.models import InboxTask, Instance, TaskState, User
+
+AUDITOR = "auditor"
+READ_ALL_ROLES = frozenset({AUDITOR})
+
+
+def reads_everything(user: User) -> bool:
+    return bool(user.role_names & READ_ALL_ROLES)
+
+
+def can_view_instance(session: Session, user: User, instance: Instance) -> bool:
+    """The submitter, anyone who held a task in it, and auditors."""
+    if reads_everything(user) or instance.started_by_id == user.id:
+        return True
+    return bool(session.execute(select(exists().where(
+        InboxTask.instance_id == instance.id, InboxTask.assignee_id == user.id))).scalar())
+
+
+def holds_task(user: User, task: InboxTask) -> bool:
+    """True when the task is the user's to complete (assigned to them, or to a role they hold)."""
+    if task.assignee_id is not None:
+        return task.assignee_id == user.id
+    return task.role is not None and task.role in user.role_names
+
+
+def visible_tasks_filter(user: User):
+    """SQL condition for the tasks in a user's inbox."""
+    own = InboxTask.assignee_id == user.id
+    by_role = InboxTask.assignee_id.is_(None) & InboxTask.role.in_(sorted(user.role_names))
+    return (InboxTask.state == TaskState.READY.value) & (own | by_role)

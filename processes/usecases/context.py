@@ -1,0 +1,52 @@
+"""What every use case receives: the session, the acting user, the clock and the services."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from processes.engine import ProcessEngine
+from storage.audit import Actor
+from storage.blobs import BlobStore
+from storage.models import User, utcnow
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Limits and knobs the application passes down (read from configuration by the caller)."""
+
+    base_url: str = "http://127.0.0.1:5000"
+    max_file_size: int = 20 * 1024 * 1024
+    translations_dir: Path | None = None
+
+
+@dataclass
+class Services:
+    """Long-lived collaborators shared by all requests."""
+
+    engine: ProcessEngine
+    blobs: BlobStore
+    settings: Settings = field(default_factory=Settings)
+
+
+@dataclass
+class Ctx:
+    """One unit of work: a session inside an open transaction, and who acts."""
+
+    session: Session
+    services: Services
+    user: User | None = None
+    request_id: str | None = None
+    clock: Callable[[], datetime] = utcnow
+
+    @property
+    def actor(self) -> Actor:
+        if self.user is None:
+            return Actor.system()
+        return Actor(self.user.username, ",".join(sorted(self.user.role_names)))
+
+    def now(self) -> datetime:
+        return self.clock()

@@ -1,0 +1,43 @@
+"""Deploy the BPMN files as versioned process definitions; running instances keep theirs."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from processes.engine import ProcessEngine
+from processes.usecases.errors import NotFound
+from storage.models import ProcessDefinition
+
+
+def deploy(session: Session, engine: ProcessEngine) -> list[ProcessDefinition]:
+    """Store each process whose files changed as a new version; return the latest versions."""
+    latest = []
+    for proc in engine.deploy_all():
+        row = session.execute(select(ProcessDefinition).where(
+            ProcessDefinition.key == proc.key, ProcessDefinition.checksum == proc.checksum)).scalar_one_or_none()
+        if row is None:
+            top = session.execute(select(func.max(ProcessDefinition.version))
+                                  .where(ProcessDefinition.key == proc.key)).scalar_one()
+            row = ProcessDefinition(key=proc.key, name=proc.name, version=(top or 0) + 1,
+                                    checksum=proc.checksum, spec_json=proc.spec_json)
+            session.add(row)
+            session.flush()
+        latest.append(row)
+    return latest
+
+
+def current(session: Session, key: str) -> ProcessDefinition:
+    """Return the newest deployed version of a process."""
+    row = session.execute(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                          .order_by(ProcessDefinition.version.desc()).limit(1)).scalar_one_or_none()
+    if row is None:
+        raise NotFound("Unknown process.")
+    return row
+
+
+def list_current(session: Session) -> list[ProcessDefinition]:
+    newest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
+              .group_by(ProcessDefinition.key).subquery())
+    return list(session.execute(select(ProcessDefinition).join(
+        newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.v))
+        .order_by(ProcessDefinition.key)).scalars())

@@ -1,0 +1,82 @@
+"""Files attached to instances, and the issued documents: upload, permission-checked download."""
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from sqlalchemy import select
+
+from processes.usecases import instances
+from processes.usecases.context import Ctx
+from processes.usecases.errors import Forbidden, Invalid, NotFound, TooLarge, denied
+from storage import audit, blobs, filetypes
+from storage.models import Document, StoredFile
+from forms.validate import Message
+
+ACCEPTED = {"speech_clearance": {"pdf", "docx", "doc", "odt", "rtf", "txt"}}
+
+
+def upload(ctx: Ctx, instance_id: int, name: str, stream: BinaryIO) -> StoredFile:
+    """Store a file for a task the user holds in this instance; the bytes must match the name."""
+    instance = instances.get_instance(ctx, instance_id)
+    if not instances.ready_tasks(ctx, instance):
+        raise denied(Forbidden("You hold no open task in this instance to attach files to."),
+                     f"instance:{instance_id}", "upload")
+    try:
+        name = filetypes.clean_name(name)
+        allowed = ACCEPTED.get(instance.process_key, set())
+        filetypes.check_extension(name, allowed)
+        blob = ctx.services.blobs.put(stream, ctx.services.settings.max_file_size)
+        content_type = filetypes.check(name, blob.head, allowed)
+    except blobs.TooLarge as exc:
+        raise TooLarge("The file is larger than %(n)s MB.",
+                       n=ctx.services.settings.max_file_size // (1024 * 1024)) from exc
+    except filetypes.FileRejected as exc:
+        raise Invalid({"file": Message(exc.msgid, exc.params)}) from exc
+    row = StoredFile(instance_id=instance.id, name=name, size=blob.size, sha256=blob.sha256,
+                     content_type=content_type, uploaded_by_id=ctx.user.id, created_at=ctx.now())
+    ctx.session.add(row)
+    ctx.session.flush()
+    audit.append(ctx.session, ctx.actor, "file_uploaded", instance_id=instance.id, object=f"file:{row.id}",
+                 data={"name": name, "size": blob.size, "sha256": blob.sha256,
+                       "content_type": content_type}, request_id=ctx.request_id)
+    return row
+
+
+def get_file(ctx: Ctx, file_id: int) -> StoredFile:
+    row = ctx.session.get(StoredFile, file_id)
+    if row is None:
+        raise NotFound("No such file.")
+    instances.get_instance(ctx, row.instance_id)
+    return row
+
+
+def get_document(ctx: Ctx, document_id: int) -> Document:
+    row = ctx.session.get(Document, document_id)
+    if row is None:
+        raise NotFound("No such document.")
+    instances.get_instance(ctx, row.instance_id)
+    return row
+
+
+def instance_files(ctx: Ctx, instance_id: int) -> list[StoredFile]:
+    return list(ctx.session.execute(select(StoredFile).where(StoredFile.instance_id == instance_id)
+                                    .order_by(StoredFile.id)).scalars())
+
+
+def instance_documents(ctx: Ctx, instance_id: int) -> list[Document]:
+    return list(ctx.session.execute(select(Document).where(Document.instance_id == instance_id)
+                                    .order_by(Document.id)).scalars())
+
+
+def verify_document(ctx: Ctx, code: str) -> Document | None:
+    """Public check of a verification code; returns only what the document itself shows."""
+    if not code or len(code) > 32:
+        return None
+    return ctx.session.execute(select(Document).where(Document.verification_code == code.upper()))\
+        .scalar_one_or_none()
+
+
+def referenced_blobs(ctx: Ctx) -> set[str]:
+    files = ctx.session.execute(select(StoredFile.sha256)).scalars()
+    docs = ctx.session.execute(select(Document.sha256)).scalars()
+    return set(files) | set(docs)

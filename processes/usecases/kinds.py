@@ -1,0 +1,60 @@
+"""What differs between processes: hooks the generic use cases call at fixed points."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from processes.engine import FiredTimer, Run, UserTask
+
+if TYPE_CHECKING:
+    from processes.usecases.context import Ctx
+    from storage.models import InboxTask, Instance, User
+
+
+class ProcessKind:
+    """Default behaviour; each process subclasses what it needs and registers itself."""
+
+    key: str = ""
+    start_role: str = "employee"
+    lane_roles: dict[str, str] = {}
+
+    def title_of(self, data: dict[str, Any]) -> str | None:
+        """Return the instance title from submitted data, or None to keep it."""
+        return None
+
+    def prepare(self, ctx: Ctx, instance: Instance, task: InboxTask, data: dict[str, Any]) -> dict[str, Any]:
+        """Check business rules beyond the form and return the data given to the engine."""
+        return data
+
+    def assign(self, ctx: Ctx, instance: Instance, task: UserTask) -> tuple[str | None, User | None, Any]:
+        """Return (role, assignee, due_at) for a task that became ready."""
+        return self.lane_roles.get(task.lane or ""), None, None
+
+    def after_complete(self, ctx: Ctx, instance: Instance, task: InboxTask, data: dict[str, Any],
+                       run: Run) -> None:
+        """React to a completed task (record versions, notify)."""
+
+    def on_timer(self, ctx: Ctx, instance: Instance, timer: FiredTimer, run: Run) -> None:
+        """React to a fired timer (remind, escalate)."""
+
+    def on_finish(self, ctx: Ctx, instance: Instance, run: Run) -> None:
+        """React to the end of the instance (issue documents, inform the submitter)."""
+
+    def prefill(self, ctx: Ctx, instance: Instance, task: InboxTask) -> dict[str, Any]:
+        """Return the values a task's form starts with."""
+        return {}
+
+    def audit_view(self, task_name: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Return the submitted data as the audit trail records it."""
+        return data
+
+
+REGISTRY: dict[str, ProcessKind] = {}
+
+
+def register(kind: ProcessKind) -> ProcessKind:
+    REGISTRY[kind.key] = kind
+    return kind
+
+
+def kind_of(key: str) -> ProcessKind:
+    return REGISTRY.get(key) or ProcessKind()

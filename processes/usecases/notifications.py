@@ -1,0 +1,28 @@
+"""In-app notifications (e-mail joins them once mail exists)."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from processes.usecases.context import Ctx
+from storage.models import Instance, Notification
+
+
+def notify(ctx: Ctx, user_id: int, instance: Instance | None, kind: str, **params) -> None:
+    """Queue a notification in the caller's transaction."""
+    ctx.session.add(Notification(user_id=user_id, instance_id=instance.id if instance else None,
+                                 kind=kind, params=params, created_at=ctx.now()))
+
+
+def for_user(ctx: Ctx, limit: int = 50) -> list[Notification]:
+    return list(ctx.session.execute(select(Notification).where(Notification.user_id == ctx.user.id)
+                                    .order_by(Notification.id.desc()).limit(limit)).scalars())
+
+
+def unread_count(ctx: Ctx) -> int:
+    return len(ctx.session.execute(select(Notification.id).where(
+        Notification.user_id == ctx.user.id, Notification.read_at.is_(None))).all())
+
+
+def mark_all_read(ctx: Ctx) -> None:
+    ctx.session.execute(update(Notification).where(Notification.user_id == ctx.user.id,
+                                                   Notification.read_at.is_(None)).values(read_at=ctx.now()))

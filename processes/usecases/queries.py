@@ -1,0 +1,94 @@
+"""Read-side queries for the inbox, my submissions and the auditor's pages (no workflow JSON loaded)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from processes.usecases.access import reads_everything, visible_tasks_filter
+from processes.usecases.context import Ctx
+from processes.usecases.errors import Forbidden, denied
+from processes.usecases.timezone import start_of_day_utc
+from storage.models import AuditEvent, ContentVersion, InboxTask, Instance, User
+
+
+def inbox(ctx: Ctx) -> list[InboxTask]:
+    """The user's ready tasks, the most urgent first."""
+    rows = ctx.session.execute(select(InboxTask).where(visible_tasks_filter(ctx.user))
+                               .order_by(InboxTask.due_at.is_(None), InboxTask.due_at, InboxTask.created_at))
+    return list(rows.scalars().unique())
+
+
+def my_submissions(ctx: Ctx) -> list[Instance]:
+    rows = ctx.session.execute(select(Instance).where(Instance.started_by_id == ctx.user.id)
+                               .order_by(Instance.created_at.desc()))
+    return list(rows.scalars().unique())
+
+
+@dataclass(frozen=True)
+class InstanceFilter:
+    process: str | None = None
+    status: str | None = None
+    outcome: str | None = None
+    person: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def all_instances(ctx: Ctx, flt: InstanceFilter, limit: int = 200) -> list[Instance]:
+    """Every instance, filtered; auditors only."""
+    require_auditor(ctx)
+    query = select(Instance).join(User, Instance.started_by_id == User.id)
+    if flt.process:
+        query = query.where(Instance.process_key == flt.process)
+    if flt.status:
+        query = query.where(Instance.status == flt.status)
+    if flt.outcome:
+        query = query.where(Instance.outcome == flt.outcome)
+    if flt.person:
+        like = f"%{flt.person}%"
+        query = query.where(or_(User.username.ilike(like), User.full_name.ilike(like)))
+    if flt.since:
+        query = query.where(Instance.created_at >= start_of_day_utc(flt.since))
+    if flt.until:
+        query = query.where(Instance.created_at < start_of_day_utc(flt.until + timedelta(days=1)))
+    return list(ctx.session.execute(query.order_by(Instance.created_at.desc()).limit(limit)).scalars().unique())
+
+
+def require_auditor(ctx: Ctx) -> None:
+    if ctx.user is None or not reads_everything(ctx.user):
+        raise denied(Forbidden("Only auditors may see this."), "audit", "read")
+
+
+def timeline(ctx: Ctx, instance: Instance) -> list[AuditEvent]:
+    return list(ctx.session.execute(select(AuditEvent).where(AuditEvent.instance_id == instance.id)
+                                    .order_by(AuditEvent.seq)).scalars())
+
+
+def versions(ctx: Ctx, instance: Instance) -> list[ContentVersion]:
+    return list(ctx.session.execute(select(ContentVersion).where(ContentVersion.instance_id == instance.id)
+                                    .order_by(ContentVersion.number)).scalars())
+
+
+def tasks_of(ctx: Ctx, instance: Instance) -> list[InboxTask]:
+    return list(ctx.session.execute(select(InboxTask).where(InboxTask.instance_id == instance.id)
+                                    .order_by(InboxTask.created_at)).scalars().unique())
+
+
+def audit_events(ctx: Ctx, instance: int | None = None, actor: str | None = None, action: str | None = None,
+                 since: datetime | None = None, until: datetime | None = None,
+                 limit: int = 1000) -> list[AuditEvent]:
+    require_auditor(ctx)
+    query = select(AuditEvent)
+    if instance is not None:
+        query = query.where(AuditEvent.instance_id == instance)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if since:
+        query = query.where(AuditEvent.at >= since)
+    if until:
+        query = query.where(AuditEvent.at < until)
+    return list(ctx.session.execute(query.order_by(AuditEvent.seq).limit(limit)).scalars())

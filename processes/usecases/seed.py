@@ -1,0 +1,70 @@
+"""The demo organisation of CONTRACT.md; running it twice changes nothing."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage import accounts, audit
+from storage.models import Unit
+
+UNITS = [
+    ("FE", "Инженерлік факультеті", "Инженерный факультет", "Faculty of Engineering", None),
+    ("FE-IS", "Ақпараттық жүйелер кафедрасы", "Кафедра информационных систем",
+     "Department of Information Systems", "FE"),
+    ("MCD", "Маркетинг және коммуникациялар бөлімі", "Отдел маркетинга и коммуникаций",
+     "Marketing and Communications Department", None),
+    ("RECTORATE", "Ректорат", "Ректорат", "Rectorate", None),
+    ("REGISTRY", "Кеңсе", "Канцелярия", "Chancellery", None),
+    ("AMD", "Оқу-әдістемелік басқармасы", "Учебно-методическое управление",
+     "Academic-Methodological Department", None),
+]
+
+# username, full name, position, roles, unit, area, seniority (lower is more senior)
+USERS = [
+    ("employee", "Әсел Нұрланқызы Қанатова", "Senior lecturer", ["employee"], "FE-IS", None, 1000),
+    ("employee2", "Дмитрий Сергеевич Ковалёв", "Lecturer", ["employee"], "FE-IS", None, 1000),
+    ("unit.head", "Ғалым Серікұлы Жақсыбеков", "Head of the Department of Information Systems",
+     ["employee", "unit_head"], "FE-IS", None, 500),
+    ("mcd.specialist", "Айгерім Болатқызы Сейітова", "MCD specialist", ["employee", "mcd_specialist"],
+     "MCD", None, 900),
+    ("mcd.head", "Марат Ерланұлы Тоқтаров", "Head of MCD", ["employee", "mcd_head", "public_person"],
+     "MCD", None, 40),
+    ("rector", "Бақыт Әбдірахманұлы Дүйсенов", "Rector", ["employee", "rector", "public_person"],
+     "RECTORATE", None, 10),
+    ("vr.finance", "Гүлнар Маратқызы Әлиева", "Vice-rector for finance and economy",
+     ["employee", "vice_rector", "public_person"], "RECTORATE", "finance", 20),
+    ("vr.academic", "Сергей Викторович Петров", "Vice-rector for academic affairs",
+     ["employee", "vice_rector", "public_person"], "RECTORATE", "academic", 20),
+    ("dean.engineering", "Ержан Қайратұлы Омаров", "Dean of the Faculty of Engineering",
+     ["employee", "dean", "public_person"], "FE", None, 30),
+    ("registry", "Жанна Әміржанқызы Бекова", "Registry clerk", ["employee", "registry_clerk"],
+     "REGISTRY", None, 1000),
+    ("council.secretary", "Ольга Николаевна Ким", "Academic Council secretary",
+     ["employee", "council_secretary"], "RECTORATE", None, 1000),
+    ("amd.head", "Нұржан Бауыржанұлы Исаев", "Head of the Academic-Methodological Department",
+     ["employee", "amd_head"], "AMD", None, 500),
+    ("auditor", "Лаура Ғаниқызы Мұқанова", "Internal auditor", ["auditor"], None, None, 1000),
+    ("admin", "Kelisim Administrator", "System administrator", ["admin"], None, None, 1000),
+]
+
+
+def seed_demo(session: Session, password: str) -> int:
+    """Create the demo units and accounts that are missing; return how many accounts were added."""
+    units = {u.code: u for u in session.execute(select(Unit)).scalars()}
+    for code, kk, ru, en, parent in UNITS:
+        if code not in units:
+            units[code] = Unit(code=code, name_kk=kk, name_ru=ru, name_en=en,
+                               parent_id=units[parent].id if parent else None)
+            session.add(units[code])
+            session.flush()
+    added = 0
+    for username, name, position, roles, unit, area, seniority in USERS:
+        if accounts.find_user(session, username) is not None:
+            continue
+        accounts.create_user(session, username, name, password, roles, position=position,
+                             unit_id=units[unit].id if unit else None, area=area, seniority=seniority,
+                             email=f"{username}@kineu.example")
+        added += 1
+    if added:
+        audit.append(session, audit.Actor.system(), "demo_seeded", data={"accounts": added})
+    return added

@@ -1,0 +1,1 @@
+"""Persistence: database models and sessions, content-addressed files, the audit chain."""

@@ -1,0 +1,160 @@
+"""Accounts: Argon2id passwords, server-side login sessions, hashed API tokens, throttling."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import ApiToken, LoginFailure, LoginSession, User, UserRole, utcnow
+
+_hasher = PasswordHasher()  # Argon2id with the library's (RFC 9106 low-memory) defaults
+_DUMMY_HASH = _hasher.hash("kelisim-timing-equaliser")
+
+COMMON_PASSWORDS = frozenset("""
+password password1 password123 12345678 123456789 1234567890 qwerty123 qwertyuiop 11111111
+00000000 iloveyou admin123 administrator welcome1 letmein1 abc12345 passw0rd p@ssw0rd
+football baseball sunshine princess 1q2w3e4r 1qaz2wsx zaq12wsx qazwsxedc asdfghjkl
+superman trustno1 monkey123 dragon123 master123 changeme default1 kostanay kelisim
+parol123 qwerty12 87654321 12341234 computer internet starwars whatever
+""".split())
+
+
+class PasswordRejected(ValueError):
+    """A new password does not meet the policy; the message says why."""
+
+
+def check_password_policy(password: str) -> None:
+    """Refuse short, overlong or common passwords (ASVS 6.2.1, 6.2.4, 6.2.9)."""
+    if len(password) < 8:
+        raise PasswordRejected("password must have at least 8 characters")
+    if len(password) > 256:
+        raise PasswordRejected("password must have at most 256 characters")
+    if password.lower() in COMMON_PASSWORDS:
+        raise PasswordRejected("password is too common")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Check a password in constant-ish time whether or not the user exists."""
+    try:
+        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+
+
+def create_user(session: Session, username: str, full_name: str, password: str,
+                roles: list[str], **fields) -> User:
+    check_password_policy(password)
+    user = User(username=username, full_name=full_name, password_hash=hash_password(password), **fields)
+    user.roles = [UserRole(role=r) for r in roles]
+    session.add(user)
+    session.flush()
+    return user
+
+
+# --- throttling -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Throttle:
+    window: timedelta = timedelta(minutes=15)
+    per_user: int = 5
+    per_addr: int = 20
+
+
+def retry_after(session: Session, username: str, addr: str, policy: Throttle, now: datetime) -> int:
+    """Seconds to wait before another attempt is allowed, 0 when allowed. Never permanent."""
+    since = now - policy.window
+    waits = [0]
+    for column, value, limit in ((LoginFailure.username, username, policy.per_user),
+                                 (LoginFailure.remote_addr, addr, policy.per_addr)):
+        count, oldest = session.execute(
+            select(func.count(), func.min(LoginFailure.at)).where(LoginFailure.at > since, column == value)
+        ).one()
+        if count >= limit:
+            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
+            waits.append(max(1, int((oldest + policy.window - now).total_seconds())))
+    return max(waits)
+
+
+def record_failure(session: Session, username: str, addr: str) -> None:
+    session.add(LoginFailure(username=username[:80], remote_addr=addr[:64]))
+    session.flush()
+
+
+# --- server-side sessions -------------------------------------------------------------------
+
+def open_session(session: Session, user: User) -> str:
+    sid = secrets.token_urlsafe(32)
+    session.add(LoginSession(id=sid, user_id=user.id))
+    session.flush()
+    return sid
+
+
+def end_session(session: Session, sid: str) -> None:
+    session.execute(update(LoginSession).where(LoginSession.id == sid, LoginSession.ended_at.is_(None))
+                    .values(ended_at=utcnow()))
+
+
+def end_all_sessions(session: Session, user_id: int) -> None:
+    now = utcnow()
+    session.execute(update(LoginSession).where(LoginSession.user_id == user_id,
+                                               LoginSession.ended_at.is_(None)).values(ended_at=now))
+    session.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=now))
+
+
+def live_session_user(session: Session, sid: str, idle: timedelta, absolute: timedelta,
+                      now: datetime) -> User | None:
+    """Return the session's user while the session is open, active and within both timeouts."""
+    row = session.get(LoginSession, sid)
+    if row is None or row.ended_at is not None:
+        return None
+    if now - row.last_seen_at > idle or now - row.created_at > absolute:
+        row.ended_at = now
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    if now - row.last_seen_at > timedelta(minutes=1):
+        row.last_seen_at = now
+    return user
+
+
+def disable_user(session: Session, user: User) -> None:
+    user.is_active = False
+    end_all_sessions(session, user.id)
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(session: Session, user: User, lifetime: timedelta) -> tuple[str, datetime]:
+    token = "ksm_" + secrets.token_urlsafe(32)
+    expires = utcnow() + lifetime
+    session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token), expires_at=expires))
+    session.flush()
+    return token, expires
+
+
+def token_user(session: Session, token: str, now: datetime) -> User | None:
+    row = session.execute(select(ApiToken).where(ApiToken.token_hash == _token_digest(token))).scalar_one_or_none()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.is_active else None

@@ -1,0 +1,147 @@
+"""Shared fixtures: a migrated, seeded database per test (SQLite, or PostgreSQL via KELISIM_DATABASE_URL)."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select, text
+
+from processes.engine import ProcessEngine
+from processes.usecases import deploy
+from processes.usecases.context import Ctx, Services, Settings
+from processes.usecases.seed import seed_demo
+from storage.blobs import BlobStore
+from storage.db import make_engine, make_sessionmaker, transaction
+from storage.migrate import upgrade
+from storage.models import Base, User
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("KELISIM_DATABASE_URL", "")
+DEMO_PASSWORD = "kelisim-demo"
+KEEP = ("units", "users", "user_roles", "process_definitions")
+
+
+@pytest.fixture(scope="session")
+def engine_dir() -> Path:
+    return ROOT / "processes"
+
+
+@pytest.fixture(scope="session")
+def _template(tmp_path_factory, engine_dir):
+    """Migrate and seed once; each test starts from a copy of this state."""
+    if PG_URL:
+        eng = make_engine(PG_URL)
+        with eng.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        upgrade(eng)
+        _seed(eng, engine_dir)
+        with eng.connect() as conn:
+            snapshot = {t: [dict(r._mapping) for r in conn.execute(select(Base.metadata.tables[t]))] for t in KEEP}
+        yield {"kind": "pg", "engine": eng, "snapshot": snapshot}
+        eng.dispose()
+        return
+    path = tmp_path_factory.mktemp("template") / "kelisim.sqlite3"
+    eng = make_engine(f"sqlite:///{path}")
+    upgrade(eng)
+    _seed(eng, engine_dir)
+    eng.dispose()  # the last connection to close checkpoints the WAL into the file
+    yield {"kind": "sqlite", "path": path}
+
+
+def _seed(eng, engine_dir: Path) -> None:
+    with transaction(make_sessionmaker(eng)) as session:
+        seed_demo(session, DEMO_PASSWORD)
+        deploy.deploy(session, ProcessEngine(engine_dir))
+
+
+@pytest.fixture
+def db_url(_template, tmp_path) -> str:
+    """A database URL holding exactly the seeded demo organisation."""
+    if _template["kind"] == "sqlite":
+        target = tmp_path / "kelisim.sqlite3"
+        shutil.copy(_template["path"], target)
+        return f"sqlite:///{target}"
+    eng = _template["engine"]
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    with eng.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        for table in Base.metadata.sorted_tables:
+            rows = _template["snapshot"].get(table.name)
+            if rows:
+                conn.execute(insert(table), rows)
+                if "id" in table.c and isinstance(rows[0].get("id"), int):
+                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                      f"(SELECT max(id) FROM {table.name}))"))
+        conn.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
+    return PG_URL
+
+
+@pytest.fixture
+def factory(db_url):
+    eng = make_engine(db_url)
+    yield make_sessionmaker(eng)
+    eng.dispose()
+
+
+@pytest.fixture
+def services(tmp_path, engine_dir) -> Services:
+    return Services(engine=ProcessEngine(engine_dir), blobs=BlobStore(tmp_path / "blobs"),
+                    settings=Settings(base_url="https://kelisim.test"))
+
+
+class Actions:
+    """Run use cases as a named demo user, each call in its own committed transaction."""
+
+    def __init__(self, factory, services):
+        self.factory, self.services = factory, services
+
+    def __call__(self, username: str | None, fn, *args, **kwargs):
+        with transaction(self.factory) as session:
+            user = session.execute(select(User).where(User.username == username)).scalar_one() \
+                if username else None
+            return fn(Ctx(session=session, services=self.services, user=user), *args, **kwargs)
+
+
+@pytest.fixture
+def act(factory, services) -> Actions:
+    return Actions(factory, services)
+
+
+@pytest.fixture
+def app(db_url, tmp_path):
+    from web import create_app
+
+    app = create_app({"DATA_DIR": tmp_path / "data", "DATABASE_URL": db_url, "SECRET_KEY": "test-secret",
+                      "SESSION_COOKIE_SECURE": False, "TESTING": True, "BASE_URL": "https://kelisim.test"})
+    yield app
+    app.extensions["kelisim.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def login(client, username: str, password: str = DEMO_PASSWORD):
+    page = client.get("/login")
+    token = csrf_from(page.get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+def api_token(client, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+    response = client.post("/api/v1/tokens", json={"username": username, "password": password})
+    assert response.status_code == 201, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}

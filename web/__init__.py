@@ -1,0 +1,94 @@
+"""The Flask application: HTML pages, the JSON API, and the glue to the use cases."""
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_babel import Babel
+from flask_login import current_user
+from flask_wtf.csrf import CSRFProtect
+
+from processes.engine import ProcessEngine
+from processes.usecases import deploy
+from processes.usecases.context import Services, Settings
+from storage.blobs import BlobStore
+from storage.db import make_engine, make_sessionmaker, transaction
+from web import config as web_config
+
+csrf = CSRFProtect()
+babel = Babel()
+PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the application: defaults, then environment, then test overrides."""
+    import processes.usecases.speech_clearance  # noqa: F401 - registers the process kind
+
+    app = Flask(__name__)
+    app.config.update(web_config.from_env(test_config))
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["kelisim.db"] = make_sessionmaker(engine)
+    app.extensions["kelisim.engine"] = engine
+    app.extensions["kelisim.services"] = Services(
+        engine=ProcessEngine(PROCESSES_DIR),
+        blobs=BlobStore(Path(app.config["DATA_DIR"]) / "blobs"),
+        settings=Settings(base_url=app.config["BASE_URL"], max_file_size=app.config["MAX_FILE_SIZE"],
+                          translations_dir=Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])),
+    )
+    if app.config.get("AUTO_DEPLOY", True):
+        with transaction(app.extensions["kelisim.db"]) as db:
+            deploy.deploy(db, app.extensions["kelisim.services"].engine)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    _register(app)
+    app.before_request(_before)
+    app.after_request(_security_headers)
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    return app
+
+
+def select_locale() -> str:
+    """The user's saved language, else the session's, else the browser's, else Kazakh."""
+    langs = ["kk", "ru", "en"]
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.user.locale in langs:
+        return current_user.user.locale
+    if session.get("lang") in langs:
+        return session["lang"]
+    return request.accept_languages.best_match(langs) or "kk"
+
+
+def _register(app: Flask) -> None:
+    from web import api, audit_views, auth, errors, pages, unit_of_work
+
+    unit_of_work.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(audit_views.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)
+
+
+def _before() -> None:
+    g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+
+
+def _security_headers(response):
+    csp = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+           "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+    response.headers.setdefault("Content-Security-Policy", csp)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    if current_user and getattr(current_user, "is_authenticated", False):
+        response.headers["Cache-Control"] = "no-store"
+    from flask import current_app
+
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response

@@ -1,0 +1,217 @@
+"""JSON API v1 (CONTRACT.md): bearer tokens, processes, instances, tasks, files, documents, audit."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, abort, current_app, g, jsonify, request, send_file
+
+from processes.usecases import deploy, files, instances, queries
+from processes.usecases.kinds import kind_of
+from storage import accounts, audit
+from storage.models import AuditEvent, InboxTask, Instance
+from web.auth import api_auth, authenticate
+from web.unit_of_work import commit, ctx, db
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, description="The body must be a JSON object (Content-Type: application/json).")
+    return body
+
+
+def task_json(task: InboxTask) -> dict[str, Any]:
+    return {"id": task.id, "instance_id": task.instance_id, "process_key": task.process_key,
+            "name": task.name, "title": task.title, "role": task.role,
+            "assignee": task.assignee.username if task.assignee else None, "due_at": _iso(task.due_at)}
+
+
+def instance_json(c, inst: Instance) -> dict[str, Any]:
+    return {
+        "id": inst.id, "process_key": inst.process_key, "status": inst.status, "outcome": inst.outcome,
+        "title": inst.title, "created_at": _iso(inst.created_at), "started_by": inst.started_by.username,
+        "due_at": _iso(inst.due_at), "version": inst.definition.version,
+        "tasks": [task_json(t) for t in instances.ready_tasks(c, inst, mine_only=False)],
+        "documents": [{"id": d.id, "kind": d.kind, "title": d.title, "reg_number": d.reg_number,
+                       "verification_code": d.verification_code, "sha256": d.sha256}
+                      for d in files.instance_documents(c, inst.id)],
+        "files": [file_json(f) for f in files.instance_files(c, inst.id)],
+    }
+
+
+def file_json(row) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "size": row.size, "sha256": row.sha256,
+            "content_type": row.content_type}
+
+
+def event_json(ev: AuditEvent) -> dict[str, Any]:
+    return {"seq": ev.seq, "at": _iso(ev.at), "actor": ev.actor, "action": ev.action, "task": ev.task,
+            "object": ev.object, "data": ev.data, "comment": ev.comment, "clause": ev.clause,
+            "hash": ev.hash}
+
+
+@bp.post("/v1/tokens")
+def create_token():
+    body = _json_body()
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        abort(400, description="username and password must be strings.")
+    user, wait = authenticate(username, password)
+    if wait:
+        response = jsonify(error="Too many failed attempts.", retry_after=wait)
+        return response, 429, {"Retry-After": str(wait)}
+    if user is None:
+        return jsonify(error="Wrong username or password."), 401
+    token, expires = accounts.issue_token(db(), user, timedelta(hours=current_app.config["TOKEN_HOURS"]))
+    audit.append(db(), audit.Actor(user.username, ",".join(sorted(user.role_names))), "token_issued",
+                 data={"expires_at": expires.isoformat()}, request_id=g.get("request_id"))
+    return jsonify(token=token, expires_at=_iso(expires)), 201
+
+
+@bp.get("/v1/processes")
+@api_auth
+def list_processes():
+    return jsonify([{"key": d.key, "name": d.name, "version": d.version}
+                    for d in deploy.list_current(db())])
+
+
+@bp.post("/v1/processes/<key>/instances")
+@api_auth
+def start(key: str):
+    c = ctx()
+    inst = instances.start_instance(c, key)
+    commit()
+    return jsonify({"id": inst.id, "status": inst.status,
+                    "tasks": [task_json(t) for t in instances.ready_tasks(c, inst)]}), 201
+
+
+@bp.get("/v1/instances/<int:instance_id>")
+@api_auth
+def get_instance(instance_id: int):
+    c = ctx()
+    return jsonify(instance_json(c, instances.get_instance(c, instance_id)))
+
+
+@bp.get("/v1/instances/<int:instance_id>/events")
+@api_auth
+def instance_events(instance_id: int):
+    c = ctx()
+    inst = instances.get_instance(c, instance_id)
+    return jsonify([event_json(e) for e in queries.timeline(c, inst)])
+
+
+@bp.get("/v1/tasks")
+@api_auth
+def list_tasks():
+    return jsonify([task_json(t) for t in queries.inbox(ctx())])
+
+
+@bp.get("/v1/tasks/<task_id>")
+@api_auth
+def get_task(task_id: str):
+    c = ctx()
+    task = instances.task_for(c, task_id)
+    form = instances.form_of(task) if task.form else None
+    prefill = kind_of(task.process_key).prefill(c, task.instance, task) if task.state == "ready" else {}
+    return jsonify({**task_json(task), "state": task.state, "form": form.schema if form else None,
+                    "ui": form.ui if form else None, "data": prefill})
+
+
+@bp.post("/v1/tasks/<task_id>/complete")
+@api_auth
+def complete(task_id: str):
+    body = _json_body()
+    extra = set(body) - {"data"}
+    if "data" not in body or extra:
+        abort(400, description="The body must be {\"data\": {...}} and nothing else.")
+    c = ctx()
+    inst = instances.complete_task(c, task_id, body["data"])
+    commit()
+    return jsonify({"instance": {"id": inst.id, "status": inst.status, "outcome": inst.outcome},
+                    "tasks": [task_json(t) for t in instances.ready_tasks(c, inst)]})
+
+
+@bp.post("/v1/instances/<int:instance_id>/files")
+@api_auth
+def upload(instance_id: int):
+    upload = request.files.get("file")
+    if upload is None:
+        abort(400, description="Send the file as multipart/form-data in the field 'file'.")
+    c = ctx()
+    row = files.upload(c, instance_id, upload.filename or "", upload.stream)
+    commit()
+    return jsonify(file_json(row)), 201
+
+
+@bp.get("/v1/files/<int:file_id>")
+@api_auth
+def download_file(file_id: int):
+    c = ctx()
+    row = files.get_file(c, file_id)
+    return _attachment(c.services.blobs.open(row.sha256), row.name, row.content_type)
+
+
+@bp.get("/v1/documents/<int:document_id>")
+@api_auth
+def download_document(document_id: int):
+    c = ctx()
+    row = files.get_document(c, document_id)
+    return _attachment(c.services.blobs.open(row.sha256), f"{row.reg_number}.pdf", "application/pdf")
+
+
+def _attachment(stream, name: str, mimetype: str):
+    response = send_file(stream, mimetype=mimetype, as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _arg_datetime(name: str) -> datetime | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        abort(400, description=f"{name} must be an ISO 8601 date-time.")
+    if value.tzinfo is None:
+        abort(400, description=f"{name} must carry a time zone (e.g. Z or +05:00).")
+    return value
+
+
+@bp.get("/v1/audit/events")
+@api_auth
+def audit_events():
+    raw_instance = request.args.get("instance")
+    if raw_instance is not None and not raw_instance.isdigit():
+        abort(400, description="instance must be an integer id.")
+    rows = queries.audit_events(ctx(), instance=int(raw_instance) if raw_instance else None,
+                                actor=request.args.get("actor") or None,
+                                action=request.args.get("action") or None,
+                                since=_arg_datetime("since"), until=_arg_datetime("until"))
+    return jsonify([event_json(e) for e in rows])
+
+
+@bp.get("/v1/audit/verify")
+@api_auth
+def audit_verify():
+    c = ctx()
+    queries.require_auditor(c)
+    result = audit.verify(c.session)
+    body = {"ok": result.ok, "events": result.events, "head": result.head}
+    if not result.ok:
+        body.update(first_bad_seq=result.first_bad_seq, reason=result.reason)
+    return jsonify(body)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from web.openapi import document
+
+    return jsonify(document())

@@ -1,0 +1,40 @@
+"""Auditor pages: every instance with filters, and the chain's verification."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, render_template, request
+from flask_login import login_required
+
+from processes.usecases import queries
+from storage import audit
+from web.unit_of_work import ctx
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+def _date(name: str) -> date | None:
+    raw = request.args.get(name, "").strip()
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@bp.get("/instances")
+@login_required
+def instances():
+    flt = queries.InstanceFilter(
+        process=request.args.get("process") or None, status=request.args.get("status") or None,
+        outcome=request.args.get("outcome") or None, person=(request.args.get("person") or "").strip() or None,
+        since=_date("since"), until=_date("until"))
+    rows = queries.all_instances(ctx(), flt)
+    return render_template("audit_instances.html", instances=rows, flt=flt)
+
+
+@bp.get("/verify")
+@login_required
+def verify():
+    c = ctx()
+    queries.require_auditor(c)
+    return render_template("audit_verify.html", result=audit.verify(c.session))

@@ -1,0 +1,183 @@
+"""The `kelisim` command: migrations, demo data, the server and its timer worker, audit, users."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+
+import click
+from flask import Flask
+
+from processes.usecases.context import Services
+from storage import accounts, audit
+from storage.db import transaction
+
+
+def _app(**overrides) -> Flask:
+    from web import create_app
+
+    return create_app(overrides or None)
+
+
+def _factory(app: Flask):
+    return app.extensions["kelisim.db"]
+
+
+def _services(app: Flask) -> Services:
+    return app.extensions["kelisim.services"]
+
+
+@click.group()
+def main() -> None:
+    """Kelisim: the KInEU Information Policy as executable BPMN processes."""
+    logging.basicConfig(level=os.environ.get("KELISIM_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations (Alembic) and deploy the process definitions."""
+    from storage.migrate import upgrade
+
+    from web import config as web_config
+    from storage.db import make_engine
+
+    cfg = web_config.from_env()
+    upgrade(make_engine(cfg["DATABASE_URL"]))
+    _app()  # deploys the BPMN files as new versions where they changed
+    click.echo(f"database at head: {make_engine(cfg['DATABASE_URL']).url.render_as_string(hide_password=True)}")
+
+
+@main.command("seed-demo")
+def seed_demo() -> None:
+    """Create the demo organisation (idempotent)."""
+    from processes.usecases.seed import seed_demo as seed
+
+    app = _app()
+    with transaction(_factory(app)) as session:
+        added = seed(session, os.environ.get("KELISIM_DEMO_PASSWORD", "kelisim-demo"))
+    click.echo(f"demo organisation ready ({added} accounts added)")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="Do not run the timer worker in this process.")
+def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
+    """Serve with the production WSGI server (waitress) and, unless --no-worker, the timer worker."""
+    from waitress import serve as waitress_serve
+
+    from processes.worker import run_forever
+
+    app = _app()
+    stop = threading.Event()
+    if not no_worker:
+        worker = threading.Thread(target=run_forever, daemon=True, name="kelisim-worker",
+                                  args=(_factory(app), _services(app), app.config["WORKER_INTERVAL"], stop))
+        worker.start()
+    click.echo(f"Kelisim serving on http://{host}:{port}")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="kelisim",
+                       max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
+    finally:
+        stop.set()
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Fire what is due now and exit.")
+def worker(once: bool) -> None:
+    """Run the timer and escalation worker on its own."""
+    from processes.worker import run_forever, tick
+
+    app = _app()
+    if once:
+        click.echo(f"advanced {tick(_factory(app), _services(app))} instance(s)")
+        return
+    run_forever(_factory(app), _services(app), app.config["WORKER_INTERVAL"], threading.Event())
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """Audit trail commands."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain; exit 1 and name the first bad entry if it was tampered with."""
+    app = _app()
+    with transaction(_factory(app)) as session:
+        result = audit.verify(session)
+    if result.ok:
+        click.echo(f"ok: {result.events} events, head {result.head}")
+        return
+    click.echo(f"BROKEN at seq {result.first_bad_seq}: {result.reason} ({result.events} good events before it)")
+    sys.exit(1)
+
+
+@main.group()
+def files() -> None:
+    """Stored file commands."""
+
+
+@files.command("sweep")
+@click.option("--grace", default=3600, show_default=True, help="Keep unreferenced files younger than this (s).")
+def files_sweep(grace: int) -> None:
+    """Delete stored files that no database row references (left by interrupted uploads)."""
+    from processes.usecases import files as file_cases
+    from processes.usecases.context import Ctx
+
+    app = _app()
+    with transaction(_factory(app)) as session:
+        referenced = file_cases.referenced_blobs(Ctx(session=session, services=_services(app)))
+    removed = _services(app).blobs.sweep(referenced, grace_seconds=grace)
+    click.echo(f"removed {len(removed)} orphan file(s)")
+
+
+@main.group()
+def user() -> None:
+    """Account commands."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--name", "full_name", required=True)
+@click.option("--role", "roles", multiple=True, required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def user_create(username: str, full_name: str, roles: tuple[str, ...], password: str) -> None:
+    """Create an account."""
+    app = _app()
+    try:
+        with transaction(_factory(app)) as session:
+            if accounts.find_user(session, username):
+                raise click.ClickException(f"user {username} exists")
+            accounts.create_user(session, username, full_name, password, list(roles))
+            audit.append(session, audit.Actor(None, "cli"), "user_created", object=f"user:{username}",
+                         data={"roles": sorted(roles)})
+    except accounts.PasswordRejected as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"created {username}")
+
+
+@user.command("disable")
+@click.argument("username")
+def user_disable(username: str) -> None:
+    """Disable an account and end its sessions and tokens at once."""
+    app = _app()
+    with transaction(_factory(app)) as session:
+        found = accounts.find_user(session, username)
+        if found is None:
+            raise click.ClickException(f"no user {username}")
+        accounts.disable_user(session, found)
+        audit.append(session, audit.Actor(None, "cli"), "user_disabled", object=f"user:{username}")
+    click.echo(f"disabled {username}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Configuration from the environment, with the embedded defaults of CONTRACT.md."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from storage.db import default_url
+
+
+def secret_key(data_dir: Path) -> str:
+    """Use KELISIM_SECRET_KEY, or a key generated once into the data directory."""
+    if os.environ.get("KELISIM_SECRET_KEY"):
+        return os.environ["KELISIM_SECRET_KEY"]
+    path = data_dir / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config: defaults, then environment, then explicit overrides (tests)."""
+    overrides = overrides or {}
+    data_dir = Path(overrides.get("DATA_DIR") or os.environ.get("KELISIM_DATA_DIR", "instance")).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = os.environ.get("KELISIM_ENV", "production")
+    config: dict[str, Any] = {
+        "DATA_DIR": data_dir,
+        "DATABASE_URL": os.environ.get("KELISIM_DATABASE_URL") or default_url(data_dir),
+        "SECRET_KEY": overrides.get("SECRET_KEY") or secret_key(data_dir),
+        "BASE_URL": os.environ.get("KELISIM_BASE_URL", "http://127.0.0.1:5000"),
+        "MAX_FILE_SIZE": int(os.environ.get("KELISIM_MAX_FILE_MB", "20")) * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": (int(os.environ.get("KELISIM_MAX_FILE_MB", "20")) + 1) * 1024 * 1024,
+        "TOKEN_HOURS": int(os.environ.get("KELISIM_TOKEN_HOURS", "12")),
+        "SESSION_IDLE_MINUTES": int(os.environ.get("KELISIM_SESSION_IDLE_MINUTES", "30")),
+        "SESSION_ABSOLUTE_HOURS": int(os.environ.get("KELISIM_SESSION_ABSOLUTE_HOURS", "12")),
+        "WORKER_INTERVAL": float(os.environ.get("KELISIM_WORKER_INTERVAL", "30")),
+        "ENV_NAME": env,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env != "development" and os.environ.get("KELISIM_INSECURE_COOKIES") != "1",
+        "SESSION_COOKIE_NAME": "kelisim_session",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "kk",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        "LANGUAGES": ["kk", "ru", "en"],
+        "LOGIN_THROTTLE_PER_USER": 5,
+        "LOGIN_THROTTLE_PER_ADDR": 30,
+    }
+    config.update(overrides)
+    return config

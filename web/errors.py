@@ -1,0 +1,76 @@
+"""Map domain errors and HTTP errors to one clear response each: JSON for the API, a page otherwise."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from processes.usecases.errors import DomainError, Invalid
+from web.unit_of_work import record_denial, rollback
+
+log = logging.getLogger("kelisim.web")
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):
+        rollback()
+        record_denial(error)
+        message = error.message.render(gettext)
+        if isinstance(error, Invalid):
+            errors = {k: m.render(gettext) for k, m in error.errors.items()}
+            if wants_json():
+                return jsonify(error=message, errors=errors), 422
+            return render_template("error.html", status=422, message=message, errors=errors), 422
+        if wants_json():
+            return jsonify(error=message), error.status
+        return render_template("error.html", status=error.status, message=message), error.status
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):
+        rollback()
+        message = gettext("The form has expired or is missing its security token. Reload the page and try again.")
+        return render_template("error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        rollback()
+        message = _describe(error)
+        headers = {"Retry-After": error.response.headers["Retry-After"]} if error.response is not None \
+            and "Retry-After" in error.response.headers else {}
+        if wants_json():
+            return jsonify(error=message), error.code, headers
+        return render_template("error.html", status=error.code, message=message), error.code, headers
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        rollback()
+        log.exception("unexpected error (request %s)", g.get("request_id"))
+        message = gettext("Something went wrong on our side. Nothing was saved.")
+        if wants_json():
+            return jsonify(error=message, request_id=g.get("request_id")), 500
+        return render_template("error.html", status=500, message=message), 500
+
+
+def _describe(error: HTTPException) -> str:
+    generic = {
+        400: gettext("The request is malformed."),
+        401: gettext("Please log in."),
+        403: gettext("You may not do this."),
+        404: gettext("Not found."),
+        405: gettext("This method is not allowed here."),
+        413: gettext("The upload is too large."),
+        415: gettext("Unsupported content type."),
+        429: gettext("Too many requests. Try again later."),
+    }
+    default = type(error).description
+    if error.description and error.description != default:
+        return error.description
+    return generic.get(error.code or 500, error.name)

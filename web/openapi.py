@@ -1,0 +1,119 @@
+"""The OpenAPI 3.1 document of the JSON API v1 (served at /api/openapi.json)."""
+from __future__ import annotations
+
+from typing import Any
+
+_ERR = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _ok(description: str, schema: dict[str, Any] | None = None, status: str = "200") -> dict[str, Any]:
+    body: dict[str, Any] = {"description": description}
+    if schema is not None:
+        body["content"] = {"application/json": {"schema": schema}}
+    return {status: body, "400": _ERR, "401": _ERR, "403": _ERR, "404": _ERR}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _id_param(name: str, kind: str = "integer") -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+
+def _paths() -> dict[str, Any]:
+    array = lambda name: {"type": "array", "items": _ref(name)}  # noqa: E731
+    return {
+        "/api/v1/tokens": {"post": {
+            "summary": "Exchange username and password for a bearer token", "security": [],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Credentials")}}},
+            "responses": {"201": {"description": "Token", "content": {"application/json": {"schema": _ref("Token")}}},
+                          "400": _ERR, "401": _ERR, "429": _ERR}}},
+        "/api/v1/processes": {"get": {"summary": "Deployed processes", "responses": _ok("Processes", array("Process"))}},
+        "/api/v1/processes/{key}/instances": {"post": {
+            "summary": "Start an instance", "parameters": [_id_param("key", "string")],
+            "responses": _ok("Started", _ref("Started"), "201")}},
+        "/api/v1/instances/{id}": {"get": {"summary": "One instance", "parameters": [_id_param("id")],
+                                           "responses": _ok("Instance", _ref("Instance"))}},
+        "/api/v1/instances/{id}/events": {"get": {"summary": "The instance's audit entries, oldest first",
+                                                  "parameters": [_id_param("id")],
+                                                  "responses": _ok("Events", array("Event"))}},
+        "/api/v1/instances/{id}/files": {"post": {
+            "summary": "Attach a file", "parameters": [_id_param("id")],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"]}}}},
+            "responses": {**_ok("Stored", _ref("File"), "201"), "413": _ERR, "422": _ERR}}},
+        "/api/v1/tasks": {"get": {"summary": "The caller's ready tasks", "responses": _ok("Tasks", array("Task"))}},
+        "/api/v1/tasks/{id}": {"get": {"summary": "A task with its form (JSON Schema) and prefill",
+                                       "parameters": [_id_param("id", "string")],
+                                       "responses": _ok("Task", _ref("TaskDetail"))}},
+        "/api/v1/tasks/{id}/complete": {"post": {
+            "summary": "Complete a task", "parameters": [_id_param("id", "string")],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["data"], "additionalProperties": False,
+                "properties": {"data": {"type": "object"}}}}}},
+            "responses": {**_ok("Completed", _ref("Completed")), "409": _ERR,
+                          "422": {"description": "Invalid data", "content": {"application/json": {
+                              "schema": _ref("ValidationError")}}}}}},
+        "/api/v1/files/{id}": {"get": {"summary": "Download a file", "parameters": [_id_param("id")],
+                                       "responses": {"200": {"description": "The bytes"}, "404": _ERR}}},
+        "/api/v1/documents/{id}": {"get": {"summary": "Download an issued PDF", "parameters": [_id_param("id")],
+                                           "responses": {"200": {"description": "application/pdf"}, "404": _ERR}}},
+        "/api/v1/audit/events": {"get": {
+            "summary": "Audit entries (auditors)",
+            "parameters": [{"name": n, "in": "query", "required": False, "schema": {"type": t}}
+                           for n, t in (("instance", "integer"), ("actor", "string"), ("action", "string"),
+                                        ("since", "string"), ("until", "string"))],
+            "responses": _ok("Events", array("Event"))}},
+        "/api/v1/audit/verify": {"get": {"summary": "Recompute the audit chain (auditors)",
+                                         "responses": _ok("Result", _ref("Verify"))}},
+    }
+
+
+def _schemas() -> dict[str, Any]:
+    s, i, dt = {"type": "string"}, {"type": "integer"}, {"type": ["string", "null"], "format": "date-time"}
+    nullable = {"type": ["string", "null"]}
+    task = {"type": "object", "properties": {"id": s, "instance_id": i, "process_key": s, "name": s, "title": s,
+                                             "role": nullable, "assignee": nullable, "due_at": dt}}
+    return {
+        "Error": {"type": "object", "properties": {"error": s}},
+        "ValidationError": {"type": "object", "properties": {"error": s, "errors": {
+            "type": "object", "additionalProperties": s}}},
+        "Credentials": {"type": "object", "required": ["username", "password"],
+                        "properties": {"username": s, "password": s}},
+        "Token": {"type": "object", "properties": {"token": s, "expires_at": dt}},
+        "Process": {"type": "object", "properties": {"key": s, "name": s, "version": i}},
+        "Task": task,
+        "TaskDetail": {"allOf": [task, {"type": "object", "properties": {
+            "state": s, "form": {"type": ["object", "null"]}, "ui": {"type": ["object", "null"]},
+            "data": {"type": "object"}}}]},
+        "Started": {"type": "object", "properties": {"id": i, "status": s, "tasks": {"type": "array", "items": task}}},
+        "File": {"type": "object", "properties": {"id": i, "name": s, "size": i, "sha256": s, "content_type": s}},
+        "Instance": {"type": "object", "properties": {
+            "id": i, "process_key": s, "status": {"enum": ["running", "completed", "cancelled"]},
+            "outcome": nullable, "created_at": dt, "started_by": s, "due_at": dt, "title": s,
+            "tasks": {"type": "array", "items": task},
+            "documents": {"type": "array", "items": {"type": "object", "properties": {"id": i, "kind": s, "title": s}}},
+            "files": {"type": "array", "items": _ref("File")}}},
+        "Completed": {"type": "object", "properties": {
+            "instance": {"type": "object", "properties": {"id": i, "status": s, "outcome": nullable}},
+            "tasks": {"type": "array", "items": task}}},
+        "Event": {"type": "object", "properties": {
+            "seq": i, "at": dt, "actor": nullable, "action": s, "task": nullable, "data": {"type": "object"},
+            "comment": nullable}},
+        "Verify": {"type": "object", "properties": {"ok": {"type": "boolean"}, "events": i, "head": s}},
+    }
+
+
+def document() -> dict[str, Any]:
+    """Return the OpenAPI document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Kelisim API", "version": "1",
+                 "description": "KInEU Information Policy processes (CONTRACT.md)."},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "schemas": _schemas()},
+        "security": [{"bearer": []}],
+        "paths": _paths(),
+    }

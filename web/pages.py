@@ -1,0 +1,184 @@
+"""Server-rendered pages: inbox, my submissions, task forms, instances, files, public verification."""
+from __future__ import annotations
+
+from flask import (Blueprint, current_app, redirect, render_template, request, send_file,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from forms.validate import from_html
+from processes.usecases import deploy, files, instances, notifications, queries
+from processes.usecases.errors import Invalid
+from processes.usecases.kinds import kind_of
+from web.unit_of_work import commit, ctx
+
+bp = Blueprint("pages", __name__)
+IGNORED_FIELDS = ("csrf_token", "file")
+
+
+@bp.get("/")
+@login_required
+def index():
+    return redirect(url_for("pages.inbox"))
+
+
+@bp.get("/inbox")
+@login_required
+def inbox():
+    return render_template("inbox.html", tasks=queries.inbox(ctx()))
+
+
+@bp.get("/submissions")
+@login_required
+def submissions():
+    return render_template("submissions.html", instances=queries.my_submissions(ctx()))
+
+
+@bp.get("/processes")
+@login_required
+def processes():
+    c = ctx()
+    startable = [d for d in deploy.list_current(c.session) if kind_of(d.key).start_role in c.user.role_names]
+    return render_template("processes.html", definitions=startable)
+
+
+@bp.route("/processes/<key>/new", methods=["GET", "POST"])
+@login_required
+def new_instance(key: str):
+    """Show the first form of a process; on POST start it, attach the file and submit, atomically."""
+    c = ctx()
+    definition = deploy.current(c.session, key)
+    if request.method == "GET":
+        form = _first_form(c, definition)
+        return render_template("new.html", definition=definition, form=form, values={}, errors={})
+    instance = instances.start_instance(c, key)
+    task = instances.ready_tasks(c, instance)[0]
+    return _submit(c, task, template="new.html", definition=definition)
+
+
+def _first_form(c, definition):
+    run = c.services.engine.start(definition.spec_json, {})
+    first = run.ready_user_tasks()[0]
+    from forms.validate import load_form
+
+    return load_form(first.form, first.ui_form)
+
+
+@bp.route("/tasks/<task_id>", methods=["GET", "POST"])
+@login_required
+def task(task_id: str):
+    c = ctx()
+    row = instances.task_for(c, task_id)
+    if request.method == "GET":
+        kind = kind_of(row.process_key)
+        prefill = kind.prefill(c, row.instance, row) if row.state == "ready" else {}
+        return _render_task(c, row, prefill, {})
+    return _submit(c, row)
+
+
+def _submit(c, row, template: str = "task.html", definition=None):
+    form = instances.form_of(row)
+    data = from_html(form, request.form.to_dict(flat=False), ignore=IGNORED_FIELDS)
+    try:
+        upload = request.files.get("file")
+        if upload is not None and upload.filename:
+            stored = files.upload(c, row.instance_id, upload.filename, upload.stream)
+            data["file_ids"] = [stored.id]
+        instances.complete_task(c, row.id, data)
+    except Invalid as error:
+        errors = {k: m.render(_) for k, m in error.errors.items()}
+        if "file" in errors:
+            errors.setdefault("file_ids", errors.pop("file"))
+        if definition is not None:
+            return render_template(template, definition=definition, form=form, values=data,
+                                   errors=errors), 422
+        return _render_task(c, row, data, errors, status=422)
+    commit()
+    return redirect(url_for("pages.instance", instance_id=row.instance_id, done=1))
+
+
+def _render_task(c, row, values, errors, status: int = 200):
+    instance = row.instance
+    form = instances.form_of(row) if row.form else None
+    page = render_template("task.html", task=row, instance=instance, form=form, values=values, errors=errors,
+                           versions=queries.versions(c, instance), files=files.instance_files(c, instance.id),
+                           documents=files.instance_documents(c, instance.id),
+                           events=queries.timeline(c, instance), can_act=_can_act(c, row))
+    return page, status
+
+
+def _can_act(c, row) -> bool:
+    from processes.usecases.access import holds_task
+
+    return row.state == "ready" and holds_task(c.user, row)
+
+
+@bp.get("/instances/<int:instance_id>")
+@login_required
+def instance(instance_id: int):
+    c = ctx()
+    inst = instances.get_instance(c, instance_id)
+    return render_template("instance.html", instance=inst, tasks=queries.tasks_of(c, inst),
+                           my_tasks=instances.ready_tasks(c, inst), versions=queries.versions(c, inst),
+                           files=files.instance_files(c, inst.id),
+                           documents=files.instance_documents(c, inst.id), events=queries.timeline(c, inst))
+
+
+@bp.get("/files/<int:file_id>")
+@login_required
+def download_file(file_id: int):
+    c = ctx()
+    row = files.get_file(c, file_id)
+    return _attachment(c.services.blobs.open(row.sha256), row.name, row.content_type)
+
+
+@bp.get("/documents/<int:document_id>")
+@login_required
+def download_document(document_id: int):
+    c = ctx()
+    row = files.get_document(c, document_id)
+    return _attachment(c.services.blobs.open(row.sha256), f"{row.reg_number}.pdf", "application/pdf")
+
+
+def _attachment(stream, name: str, mimetype: str):
+    response = send_file(stream, mimetype=mimetype, as_attachment=True, download_name=name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/verify/<code>")
+def verify(code: str):
+    """Public: is this certificate genuine? Shows only what the certificate itself shows."""
+    doc = files.verify_document(ctx(), code)
+    status = 200 if doc else 404
+    return render_template("verify.html", document=doc, code=code[:32]), status
+
+
+@bp.get("/notifications")
+@login_required
+def notification_list():
+    c = ctx()
+    items = notifications.for_user(c)
+    notifications.mark_all_read(c)
+    return render_template("notifications.html", items=items)
+
+
+@bp.app_context_processor
+def _globals():
+    from flask_login import current_user
+
+    from flask_babel import get_locale
+
+    unread = 0
+    if getattr(current_user, "is_authenticated", False) and request.blueprint != "api":
+        unread = notifications.unread_count(ctx())
+    from storage.models import utcnow
+
+    return {"unread_count": unread, "current_locale": str(get_locale()), "now": utcnow(),
+            "languages": current_app.config["LANGUAGES"]}
+
+
+@bp.get("/healthz")
+def healthz():
+    return {"ok": True}
