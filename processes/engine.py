@@ -1,8 +1,7 @@
 """The adapter to SpiffWorkflow: deploy BPMN/DMN, run instances, save and restore them.
 
-This is the only module of the application that talks to SpiffWorkflow (``sandbox.py`` only
-subclasses its script environment). It knows nothing of databases or Flask: callers store
-``DeployedProcess.spec_json`` once per process version and ``Run.dumps()`` per instance.
+The only SpiffWorkflow user besides sandbox.py (its script environment); no database, no Flask.
+Callers store ``DeployedProcess.spec_json`` once per process version and ``Run.dumps()`` per instance.
 """
 
 from __future__ import annotations
@@ -22,17 +21,12 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default import AdHocSubprocessSpecConverter, BpmnProcessSpecConverter
-from SpiffWorkflow.bpmn.specs import AdHocSubprocessSpec, BpmnProcessSpec
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition,
-    DurationTimerEventDefinition,
-    TimeDateEventDefinition,
-    TimerEventDefinition,
-)
+from SpiffWorkflow.bpmn.serializer.default import BpmnProcessSpecConverter
+from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
@@ -42,9 +36,6 @@ from .sandbox import SandboxEnvironment
 
 SPEC_KEYS = ("spec", "subprocess_specs")
 _REPORTED = "kelisim_timer_reported"  # internal-data flag: this timer was returned by fire_timers
-_TIMER_TYPES = frozenset(
-    c.__name__ for c in (TimeDateEventDefinition, DurationTimerEventDefinition, CycleTimerEventDefinition)
-)
 _MAX_SETTLE_ROUNDS = 100  # guards against a timer that keeps becoming ready
 
 
@@ -93,17 +84,11 @@ class FiredTimer:
 
 
 class _SpecNameConverter(BpmnProcessSpecConverter):  # type: ignore[misc]
-    """Write a process spec as its name only: instance state is saved without its spec."""
+    """Write a process spec as its name only: dumps() drops the spec anyway, so skip the work."""
 
     def to_dict(self, spec: Any) -> dict[str, Any]:
-        """Return a placeholder that dumps() drops again."""
+        """Return a placeholder."""
         return {"name": spec.name}
-
-
-class _AdHocSpecNameConverter(AdHocSubprocessSpecConverter):  # type: ignore[misc]
-    """Write an ad hoc subprocess spec as its name only."""
-
-    to_dict = _SpecNameConverter.to_dict
 
 
 @lru_cache(maxsize=1)
@@ -115,11 +100,7 @@ def _serializer() -> BpmnWorkflowSerializer:
 @lru_cache(maxsize=1)
 def _state_serializer() -> BpmnWorkflowSerializer:
     """Return a serializer that skips converting specs, which dumps() leaves out anyway."""
-    config = {
-        **SPIFF_CONFIG,
-        BpmnProcessSpec: _SpecNameConverter,
-        AdHocSubprocessSpec: _AdHocSpecNameConverter,
-    }
+    config = {**SPIFF_CONFIG, BpmnProcessSpec: _SpecNameConverter}
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
@@ -127,12 +108,10 @@ def create_parser(bpmn_files: Iterable[Path], dmn_files: Iterable[Path]) -> Spif
     """Return an XSD-validating parser loaded with the files (Spiff extensions and DMN included)."""
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
-        for path in bpmn_files:
-            with path.open("rb") as stream:
-                parser.add_bpmn_io(stream, filename=path.name)
-        for path in dmn_files:
-            with path.open("rb") as stream:
-                parser.add_dmn_io(stream, filename=path.name)
+        for path in [*bpmn_files, *dmn_files]:
+            add = parser.add_dmn_io if path.suffix == ".dmn" else parser.add_bpmn_io
+            with path.open("rb") as stream:  # file names only: no machine paths in the spec
+                add(stream, filename=path.name)
     except (ValidationException, SpiffWorkflowException) as err:
         raise EngineError(f"Invalid process definition: {err}") from err
     return parser
@@ -179,14 +158,12 @@ def _load_specs(spec_json: str) -> tuple[Any, dict[str, Any]]:
 def _describe(err: Exception) -> str:
     """Return a one-line description of a failure inside the workflow library."""
     # Built from args and notes: str() of a Spiff exception fails when a note is None.
-    parts = [str(err.args[0]) if err.args else type(err).__name__]
-    parts += [str(note) for note in getattr(err, "notes", None) or [] if note]
-    message = ". ".join(p.strip().rstrip(".") for p in parts)
+    parts = [err.args[0] if err.args else type(err).__name__, *(getattr(err, "notes", None) or [])]
+    message = ". ".join(str(p).strip().rstrip(".") for p in parts if p)
     cause = err.__cause__ or err.__context__
     if cause is not None and str(cause) not in message:
         message += f" ({type(cause).__name__}: {cause})"
-    task_spec = getattr(err, "task_spec", None)
-    where = getattr(task_spec, "bpmn_id", None)
+    where = getattr(getattr(err, "task_spec", None), "bpmn_id", None)
     return f"{where}: {message}" if where else message
 
 
@@ -211,9 +188,7 @@ class ProcessEngine:
 
     def deploy_all(self) -> list[DeployedProcess]:
         """Parse and validate every file; return one DeployedProcess per executable process."""
-        bpmn_files = sorted(self.directory.glob("*.bpmn"))
-        dmn_files = sorted(self.directory.glob("*.dmn"))
-        parser = create_parser(bpmn_files, dmn_files)
+        parser = create_parser(sorted(self.directory.glob("*.bpmn")), sorted(self.directory.glob("*.dmn")))
         serializer = _serializer()
         deployed = []
         for key in sorted(parser.get_process_ids()):
@@ -296,25 +271,24 @@ class Run:
         self._settle()
 
     def fire_timers(self) -> list[FiredTimer]:
-        """Fire due timers, run on, and return every timer that fired and was not yet returned.
+        """Fire due timers, run on, and return every timer that fired and was not returned before.
 
-        That includes timers that became due during start() or complete().
+        That includes timers that were already due when start() or complete() reached them.
         """
         self._settle()
-        fired = []
-        for task in self._workflow.get_tasks(state=TaskState.COMPLETED):
-            if _is_timer(task) and not task.internal_data.get(_REPORTED):
-                task.internal_data[_REPORTED] = True
-                fired.append(task)
-        fired.sort(key=lambda t: t.last_state_change)
+        fired = self._unreported_timers()
+        for task in fired:
+            task.internal_data[_REPORTED] = True
         return [FiredTimer(t.task_spec.bpmn_id, str(t.id)) for t in fired]
 
     def next_timer_at(self) -> datetime | None:
-        """Return the earliest target of a waiting timer (aware, UTC), or None."""
+        """Return the earliest target (aware UTC) of a timer still to fire or to report, or None."""
         targets = [
-            TimerEventDefinition.get_datetime(event.value)
-            for event in self._workflow.waiting_events()
-            if event.event_type in _TIMER_TYPES and isinstance(event.value, str)
+            TimerEventDefinition.get_datetime(task.internal_data["event_value"])
+            for task in self._workflow.get_tasks(state=TaskState.WAITING | TaskState.COMPLETED)
+            if _is_timer(task)
+            and isinstance(task.internal_data.get("event_value"), str)
+            and not task.internal_data.get(_REPORTED)
         ]
         return min(targets, default=None)
 
@@ -326,11 +300,8 @@ class Run:
     def data(self) -> dict[str, Any]:
         """Return a copy of the instance data: the workflow's when completed, else the last task's."""
         workflow = self._workflow
-        if workflow.is_completed() or workflow.last_task is None:
-            source = workflow.data
-        else:
-            source = workflow.last_task.data
-        return {k: v for k, v in copy.deepcopy(source).items() if k != "data_objects" or v}
+        done = workflow.is_completed() or workflow.last_task is None
+        return copy.deepcopy(workflow.data if done else workflow.last_task.data)
 
     def dumps(self) -> str:
         """Serialize the instance state without the spec (that is stored once per version)."""
@@ -351,6 +322,12 @@ class Run:
             state = TaskState.get_name(task.state)
             raise TaskNotReady(f"Task {task_id} ({task.task_spec.bpmn_id}) is {state}, not READY")
         return task
+
+    def _unreported_timers(self) -> list[Task]:
+        """Return timer tasks that fired but were not yet returned by fire_timers, oldest first."""
+        fired = self._workflow.get_tasks(state=TaskState.COMPLETED)
+        fired = [t for t in fired if _is_timer(t) and not t.internal_data.get(_REPORTED)]
+        return sorted(fired, key=lambda t: t.last_state_change)
 
     def _settle(self) -> None:
         """Fire due timers and run engine tasks until only waits remain."""

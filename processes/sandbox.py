@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import builtins
 import operator
+from collections.abc import Callable
 from functools import lru_cache
 from types import CodeType
-from typing import Any, Callable
+from typing import Any
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
@@ -18,10 +20,10 @@ from RestrictedPython.Guards import (
 from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 
 # Harmless builtins that BPMN authors expect, on top of RestrictedPython's safe set.
-_EXTRA_BUILTINS: tuple[Callable[..., Any], ...] = (
-    abs, all, any, bool, dict, enumerate, float, int, isinstance, len, list,
-    max, min, range, reversed, round, set, sorted, str, sum, tuple, zip,
-)
+_EXTRA_BUILTINS = (
+    "abs all any bool dict enumerate float int isinstance len list max min range reversed round set sorted "
+    "str sum tuple zip"
+).split()
 
 _INPLACE_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     "+=": operator.iadd,
@@ -36,7 +38,7 @@ _INPLACE_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-class ScriptRejected(Exception):
+class SandboxError(Exception):
     """A script or expression that the sandbox refuses to compile."""
 
 
@@ -45,18 +47,18 @@ def _inplacevar(op: str, target: Any, value: Any) -> Any:
     try:
         return _INPLACE_OPERATORS[op](target, value)
     except KeyError:
-        raise ScriptRejected(f"Operator {op} is not allowed in process scripts") from None
+        raise SandboxError(f"Operator {op} is not allowed in process scripts") from None
 
 
 def _refuse_import(name: str, *args: Any, **kwargs: Any) -> None:
     """Refuse every import statement with a clear message."""
-    raise ScriptRejected(f"Refused by the script sandbox: import of {name!r} is not allowed")
+    raise SandboxError(f"Refused by the script sandbox: import of {name!r} is not allowed")
 
 
 def _builtins() -> dict[str, Any]:
     """Return the builtins visible to process scripts (a new dict, the library's stays untouched)."""
     names = dict(safe_builtins)
-    names.update({f.__name__: f for f in _EXTRA_BUILTINS})
+    names.update({name: getattr(builtins, name) for name in _EXTRA_BUILTINS})
     names["__import__"] = _refuse_import
     return names
 
@@ -77,12 +79,12 @@ def sandbox_globals() -> dict[str, Any]:
 
 @lru_cache(maxsize=1024)
 def compile_sandboxed(source: str, mode: str) -> CodeType:
-    """Compile source in mode 'eval' or 'exec' under RestrictedPython, or raise ScriptRejected."""
+    """Compile source in mode 'eval' or 'exec' under RestrictedPython, or raise SandboxError."""
     compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
     result = compiler(source, filename="<bpmn>")
     if result.errors or result.code is None:
         reasons = "; ".join(result.errors) or "not valid Python"
-        raise ScriptRejected(f"Refused by the script sandbox: {reasons}")
+        raise SandboxError(f"Refused by the script sandbox: {reasons}")
     return result.code
 
 
@@ -99,7 +101,7 @@ class SandboxEnvironment(TaskDataEnvironment):  # type: ignore[misc]
         """Evaluate an expression against task data; guards win over data keys of the same name."""
         code = compile_sandboxed(expression, "eval")
         namespace = {**(external_context or {}), **context, **self.globals}
-        return eval(code, namespace)  # noqa: S307 - compiled by RestrictedPython
+        return eval(code, namespace)  # compiled by RestrictedPython
 
     def execute(
         self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None

@@ -68,6 +68,7 @@ def db_url(_template, tmp_path) -> str:
     eng = _template["engine"]
     tables = [t.name for t in Base.metadata.sorted_tables]
     with eng.begin() as conn:
+        conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER ALL"))
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         for table in Base.metadata.sorted_tables:
             rows = _template["snapshot"].get(table.name)

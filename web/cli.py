@@ -17,7 +17,9 @@ from storage.db import transaction
 def _app(**overrides) -> Flask:
     from web import create_app
 
-    return create_app(overrides or None)
+    app = create_app(overrides or None)
+    click.get_current_context().call_on_close(app.extensions["kelisim.engine"].dispose)
+    return app
 
 
 def _factory(app: Flask):
@@ -48,10 +50,13 @@ def db_upgrade() -> None:
     from web import config as web_config
     from storage.db import make_engine
 
-    cfg = web_config.from_env()
-    upgrade(make_engine(cfg["DATABASE_URL"]))
+    engine = make_engine(web_config.from_env()["DATABASE_URL"])
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
     _app()  # deploys the BPMN files as new versions where they changed
-    click.echo(f"database at head: {make_engine(cfg['DATABASE_URL']).url.render_as_string(hide_password=True)}")
+    click.echo(f"database at head: {engine.url.render_as_string(hide_password=True)}")
 
 
 @main.command("seed-demo")

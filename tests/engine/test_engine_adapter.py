@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -82,9 +83,10 @@ def test_deploy_all_describes_the_process() -> None:
     (process,) = engine.deploy_all()
     assert (process.key, process.name) == ("speech_clearance", "Speech text clearance")
     assert set(json.loads(process.spec_json)) == {"spec", "subprocess_specs"}
-    files = sorted(p.read_bytes() for p in (PROCESSES / "speech_clearance.bpmn", PROCESSES / "approver_routing.dmn"))
     digest = hashlib.sha256()
-    for content in files:
+    for content in sorted(
+        (PROCESSES / name).read_bytes() for name in ("speech_clearance.bpmn", "approver_routing.dmn")
+    ):
         digest.update(len(content).to_bytes(8, "big") + content)
     assert process.checksum == digest.hexdigest()
     assert str(ROOT) not in process.spec_json  # no machine paths in the stored spec
@@ -214,18 +216,21 @@ def test_user_task_data_and_run_data_are_copies() -> None:
 
 
 def test_task_extensions_flattens_properties() -> None:
-    class Spec:
-        extensions = {"properties": {"formJsonSchemaFilename": "a.json"}, "instructionsForEndUser": "Do it"}
-
-    assert task_extensions(Spec()) == {"formJsonSchemaFilename": "a.json", "instructionsForEndUser": "Do it"}
+    spec = SimpleNamespace(
+        extensions={"properties": {"formJsonSchemaFilename": "a.json"}, "instructionsForEndUser": "Do it"}
+    )
+    assert task_extensions(spec) == {"formJsonSchemaFilename": "a.json", "instructionsForEndUser": "Do it"}
     assert task_extensions(object()) == {}
 
 
 def test_engine_pulls_in_no_web_or_database_code() -> None:
     code = (
         "import sys, processes.engine; "
-        "bad = [m for m in sys.modules if m.split('.')[0] in {'flask', 'sqlalchemy', 'storage', 'web', 'forms'}]; "
+        "layers = {'flask', 'sqlalchemy', 'storage', 'web', 'forms'}; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in layers]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr

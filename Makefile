@@ -1,0 +1,49 @@
+# Kelisim: `make run` serves the demo on http://127.0.0.1:5000, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+SYSTEM_PACKAGES := libharfbuzz-subset0 poppler-utils fonts-dejavu-core
+export KELISIM_DATA_DIR ?= $(CURDIR)/instance
+
+.PHONY: run test install translations extract-messages sysdeps bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(STAMP) translations
+
+# WeasyPrint renders ~10x faster with HarfBuzz's subsetter; pdftotext makes PDFs testable.
+sysdeps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "note: install these Debian packages for full speed and the PDF tests: $$missing"; fi; \
+	fi
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile -q -d web/translations
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k N_ -k _l -o web/translations/messages.pot .
+	$(BIN)/pybabel update -q -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
+
+run: install sysdeps
+	$(BIN)/kelisim db upgrade
+	$(BIN)/kelisim seed-demo
+	$(BIN)/kelisim serve --host 127.0.0.1 --port 5000
+
+test: install sysdeps
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python bench/speech_clearance.py
+
+lint: install
+	$(BIN)/python -m ruff check processes storage forms web tests bench || true
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
