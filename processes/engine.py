@@ -48,7 +48,7 @@ class TaskNotReady(EngineError):
 
 
 class ScriptError(EngineError):
-    """A script, condition, decision table or timer expression failed."""
+    """A script, condition, decision table or timer expression failed; discard the Run that raised it."""
 
 
 @dataclass(frozen=True)
@@ -334,8 +334,7 @@ class Run:
         workflow = self._workflow
         with _script_errors():
             workflow.refresh_timers()
-            workflow.do_engine_steps()
-            # do_engine_steps ends with refresh_timers, which may leave a fired timer READY.
+            # do_engine_steps ends with refresh_timers, which may leave a fired timer READY: loop.
             for _ in range(_MAX_SETTLE_ROUNDS):
                 if workflow.get_next_task(state=TaskState.READY, manual=False) is None:
                     break

@@ -35,11 +35,15 @@ _INPLACE_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     "|=": operator.ior,
     "&=": operator.iand,
     "^=": operator.ixor,
+    "**=": operator.ipow,
+    "<<=": operator.ilshift,
+    ">>=": operator.irshift,
+    "@=": operator.imatmul,
 }
 
 
 class SandboxError(Exception):
-    """A script or expression that the sandbox refuses to compile."""
+    """The sandbox refused a script or expression."""
 
 
 def _inplacevar(op: str, target: Any, value: Any) -> Any:

@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, abort, current_app, g, request, session
 from flask_babel import Babel
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
@@ -75,6 +75,9 @@ def _register(app: Flask) -> None:
 
 def _before() -> None:
     g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None and limit and request.content_length > limit:
+        abort(413)  # refuse before reading a byte of the body
 
 
 def _security_headers(response):

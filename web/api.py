@@ -4,13 +4,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, jsonify, request, send_file
+from flask import Blueprint, abort, current_app, g, jsonify, request
 
 from processes.usecases import deploy, files, instances, queries
 from processes.usecases.kinds import kind_of
 from storage import accounts, audit
 from storage.models import AuditEvent, InboxTask, Instance
 from web.auth import api_auth, authenticate
+from web import downloads
 from web.unit_of_work import commit, ctx, db
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -155,7 +156,7 @@ def upload(instance_id: int):
 def download_file(file_id: int):
     c = ctx()
     row = files.get_file(c, file_id)
-    return _attachment(c.services.blobs.open(row.sha256), row.name, row.content_type)
+    return downloads.file_response(c, row)
 
 
 @bp.get("/v1/documents/<int:document_id>")
@@ -163,13 +164,8 @@ def download_file(file_id: int):
 def download_document(document_id: int):
     c = ctx()
     row = files.get_document(c, document_id)
-    return _attachment(c.services.blobs.open(row.sha256), f"{row.reg_number}.pdf", "application/pdf")
+    return downloads.document_response(c, row)
 
-
-def _attachment(stream, name: str, mimetype: str):
-    response = send_file(stream, mimetype=mimetype, as_attachment=True, download_name=name)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _arg_datetime(name: str) -> datetime | None:

@@ -1,8 +1,7 @@
 """Server-rendered pages: inbox, my submissions, task forms, instances, files, public verification."""
 from __future__ import annotations
 
-from flask import (Blueprint, current_app, redirect, render_template, request, send_file,
-                   url_for)
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -10,6 +9,7 @@ from forms.validate import from_html
 from processes.usecases import deploy, files, instances, notifications, queries
 from processes.usecases.errors import Invalid
 from processes.usecases.kinds import kind_of
+from web import downloads
 from web.unit_of_work import commit, ctx
 
 bp = Blueprint("pages", __name__)
@@ -129,7 +129,7 @@ def instance(instance_id: int):
 def download_file(file_id: int):
     c = ctx()
     row = files.get_file(c, file_id)
-    return _attachment(c.services.blobs.open(row.sha256), row.name, row.content_type)
+    return downloads.file_response(c, row)
 
 
 @bp.get("/documents/<int:document_id>")
@@ -137,14 +137,8 @@ def download_file(file_id: int):
 def download_document(document_id: int):
     c = ctx()
     row = files.get_document(c, document_id)
-    return _attachment(c.services.blobs.open(row.sha256), f"{row.reg_number}.pdf", "application/pdf")
+    return downloads.document_response(c, row)
 
-
-def _attachment(stream, name: str, mimetype: str):
-    response = send_file(stream, mimetype=mimetype, as_attachment=True, download_name=name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/verify/<code>")

@@ -12,7 +12,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from processes.usecases.context import Ctx, Services
 from processes.usecases.errors import Conflict, DomainError
 from storage import audit
-from storage.db import transaction
 
 log = logging.getLogger("kelisim.web")
 
@@ -67,9 +66,11 @@ def record_denial(error: DomainError) -> None:
     user = g.get("api_user") or (current_user.user if getattr(current_user, "is_authenticated", False)
                                  and request.blueprint != "api" else None)
     actor = audit.Actor(user.username, ",".join(sorted(user.role_names))) if user else audit.Actor(None, "anonymous")
-    with transaction(current_app.extensions["kelisim.db"]) as session:
-        audit.append(session, actor, "access_denied", object=obj, data={"operation": operation},
-                     request_id=g.get("request_id"))
+    session = db()
+    session.rollback()
+    audit.append(session, actor, "access_denied", object=obj, data={"operation": operation},
+                 request_id=g.get("request_id"))
+    session.commit()
 
 
 def init_app(app: Flask) -> None:

@@ -247,6 +247,15 @@ def test_timer_already_due_when_the_task_is_reached_is_reported(driver: Driver) 
     assert driver.run.next_timer_at() == ESCALATION_AT
 
 
+def test_submission_after_the_deadline_expires_at_once(driver: Driver) -> None:
+    past = (NOW - timedelta(hours=1)).isoformat()
+    late = {"reminder_at": past, "escalation_at": past, "deadline_at": past}
+    driver.complete("Task_Submit", submission("finance", **late))
+    assert driver.run.is_completed()
+    assert driver.run.data["outcome"] == "expired"
+    assert "Timer_Expire" in driver.fire()
+
+
 def test_completed_task_cannot_be_completed_again(driver: Driver) -> None:
     task_id = driver.task("Task_Submit").id
     driver.complete("Task_Submit", submission("finance"))
