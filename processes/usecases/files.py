@@ -18,7 +18,9 @@ ACCEPTED = {"speech_clearance": {"pdf", "docx", "doc", "odt", "rtf", "txt"}}
 def upload(ctx: Ctx, instance_id: int, name: str, stream: BinaryIO) -> StoredFile:
     """Store a file for a task the user holds in this instance; the bytes must match the name."""
     instance = instances.get_instance(ctx, instance_id)
-    if not instances.ready_tasks(ctx, instance):
+    takes_files = [t for t in instances.ready_tasks(ctx, instance)
+                   if t.form and "file_ids" in instances.form_of(t).schema.get("properties", {})]
+    if not takes_files:
         raise denied(Forbidden("You hold no open task in this instance to attach files to."),
                      f"instance:{instance_id}", "upload")
     try:
