@@ -72,6 +72,10 @@ def validate(form: Form, data: Any, *, today: date | None = None) -> tuple[dict,
     for err in sorted(validator.iter_errors(data), key=lambda e: len(list(e.absolute_path))):
         if err.validator == "additionalProperties":
             continue
+        if err.validator == "required":
+            for missing in (p for p in err.validator_value if p not in (err.instance or {})):
+                errors.setdefault(missing, Message(N_("This field is required.")))
+            continue
         name, msg = _explain(form, err, data)
         errors.setdefault(name, msg)
     if today is not None:
@@ -86,9 +90,6 @@ def _explain(form: Form, err: ValidationError, data: dict) -> tuple[str, Message
     path = [p for p in err.absolute_path]
     name = str(path[0]) if path else ""
     kind = err.validator
-    if kind == "required":
-        missing = [p for p in err.validator_value if p not in (err.instance or {})]
-        return (missing[0] if missing else name or "_form"), Message(N_("This field is required."))
     if kind == "anyOf" and not path:
         return form.schema.get("x-anyOfField", "_form"), Message(N_("Enter the text or attach a file."))
     if kind == "minLength" and err.validator_value == 1:

@@ -1,0 +1,86 @@
+"""Content-addressed storage, upload sniffing, and form validation as pure functions."""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import time
+import zipfile
+
+import pytest
+
+from forms.validate import from_html, load_form, validate
+from storage import blobs, filetypes
+from storage.accounts import PasswordRejected, check_password_policy, hash_password
+
+
+def test_blob_store_is_content_addressed_and_sweeps_orphans(tmp_path):
+    store = blobs.BlobStore(tmp_path)
+    a = store.put(io.BytesIO(b"hello"), max_size=100)
+    assert a.sha256 == hashlib.sha256(b"hello").hexdigest() and store.path(a.sha256).read_bytes() == b"hello"
+    assert store.put(io.BytesIO(b"hello"), max_size=100).sha256 == a.sha256
+    with pytest.raises(blobs.TooLarge):
+        store.put(io.BytesIO(b"x" * 101), max_size=100)
+    assert list(store.tmp.iterdir()) == []  # nothing half-written left behind
+    orphan = store.put(io.BytesIO(b"orphan"), max_size=100)
+    old = time.time() - 7200
+    os.utime(store.path(orphan.sha256), (old, old))
+    os.utime(store.path(a.sha256), (old, old))
+    assert store.sweep({a.sha256}) == [orphan.sha256]
+    assert store.exists(a.sha256) and not store.exists(orphan.sha256)
+
+
+def _docx() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("name, head, ok", [
+    ("a.pdf", b"%PDF-1.7\n", True), ("a.pdf", b"PK\x03\x04zip", False), ("a.txt", "Сәлем".encode(), True),
+    ("a.txt", b"\x00\x01binary", False), ("a.docx", _docx(), True), ("a.docx", b"%PDF-1.7", False),
+    ("a.rtf", b"{\\rtf1 hi}", True), ("a.exe", b"MZ", False), ("a.txt", b"", False),
+])
+def test_content_must_match_extension(name, head, ok):
+    allowed = {"pdf", "txt", "docx", "rtf"}
+    if ok:
+        assert filetypes.check(name, head, allowed)
+    else:
+        with pytest.raises(filetypes.FileRejected):
+            filetypes.check(name, head, allowed)
+
+
+@pytest.mark.parametrize("name", ["../x.txt", "a/b.txt", "a\\b.txt", ".hidden", "noext", "bad\x00.txt",
+                                  "rtl\u202e.txt", "", "x" * 300 + ".txt"])
+def test_bad_file_names(name):
+    with pytest.raises(filetypes.FileRejected):
+        filetypes.clean_name(name)
+
+
+def test_form_validation_is_per_field():
+    form = load_form("speech_submission.schema.json", "speech_submission.uischema.json")
+    _, errors = validate(form, {"event_kind": "party", "categories": ["finance", "gossip"], "hack": 1})
+    assert {"event_name", "event_kind", "categories", "hack", "title"} <= set(errors)
+    decision = load_form("speech_decision.schema.json")
+    assert validate(decision, {"decision": "approve"})[1] == {}
+    assert set(validate(decision, {"decision": "revise"})[1]) == {"comment"}
+    assert set(validate(decision, {"decision": "revise", "comment": ""})[1]) == {"comment"}
+
+
+def test_html_fields_become_typed_data():
+    form = load_form("speech_submission.schema.json", "speech_submission.uischema.json")
+    data = from_html(form, {"title": ["  T  "], "file_ids": ["3"], "categories": ["finance", "strategy"],
+                            "csrf_token": ["x"]}, ignore=("csrf_token",))
+    assert data["title"] == "T" and data["file_ids"] == [3] and data["categories"] == ["finance", "strategy"]
+    assert "csrf_token" not in data
+    assert from_html(form, {}, ignore=())["categories"] == []
+
+
+def test_password_policy_and_argon2id():
+    for bad in ("short", "password123", "x" * 300):
+        with pytest.raises(PasswordRejected):
+            check_password_policy(bad)
+    check_password_policy("a long passphrase of sixty-four characters or more is accepted here ok")
+    assert hash_password("correct horse battery").startswith("$argon2id$")
