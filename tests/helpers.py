@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from storage.models import utcnow
 from processes.usecases.timezone import today_local
+from storage.models import utcnow
 
 
 def event_date(days: int = 10) -> str:

@@ -10,8 +10,8 @@ from processes.usecases import deploy, files, instances, queries
 from processes.usecases.kinds import kind_of
 from storage import accounts, audit
 from storage.models import AuditEvent, InboxTask, Instance
-from web.auth import api_auth, authenticate
 from web import downloads
+from web.auth import api_auth, authenticate
 from web.unit_of_work import commit, ctx, db
 
 bp = Blueprint("api", __name__, url_prefix="/api")

@@ -45,10 +45,9 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations (Alembic) and deploy the process definitions."""
-    from storage.migrate import upgrade
-
-    from web import config as web_config
     from storage.db import make_engine
+    from storage.migrate import upgrade
+    from web import config as web_config
 
     engine = make_engine(web_config.from_env()["DATABASE_URL"])
     try:

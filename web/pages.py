@@ -160,9 +160,8 @@ def notification_list():
 
 @bp.app_context_processor
 def _globals():
-    from flask_login import current_user
-
     from flask_babel import get_locale
+    from flask_login import current_user
 
     unread = 0
     if getattr(current_user, "is_authenticated", False) and request.blueprint != "api":

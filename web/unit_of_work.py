@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from forms.validate import N_
 from processes.usecases.context import Ctx, Services
 from processes.usecases.errors import Conflict, DomainError
 from storage import audit
@@ -44,11 +45,11 @@ def commit() -> None:
         session.commit()
     except (StaleDataError, IntegrityError) as exc:
         session.rollback()
-        raise Conflict("The data was changed at the same time; reload and try again.") from exc
+        raise Conflict(N_("The data was changed at the same time; reload and try again.")) from exc
     except DBAPIError as exc:
         session.rollback()
         if getattr(exc.orig, "sqlstate", None) in {"40001", "40P01", "55P03"}:
-            raise Conflict("The data was changed at the same time; reload and try again.") from exc
+            raise Conflict(N_("The data was changed at the same time; reload and try again.")) from exc
         raise
 
 

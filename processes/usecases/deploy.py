@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from forms.validate import N_
 from processes.engine import ProcessEngine
 from processes.usecases.errors import NotFound
 from storage.models import ProcessDefinition
@@ -31,7 +32,7 @@ def current(session: Session, key: str) -> ProcessDefinition:
     row = session.execute(select(ProcessDefinition).where(ProcessDefinition.key == key)
                           .order_by(ProcessDefinition.version.desc()).limit(1)).scalar_one_or_none()
     if row is None:
-        raise NotFound("Unknown process.")
+        raise NotFound(N_("Unknown process."))
     return row
 
 

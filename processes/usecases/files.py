@@ -5,12 +5,12 @@ from typing import BinaryIO
 
 from sqlalchemy import select
 
+from forms.validate import N_, Message
 from processes.usecases import instances
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, Invalid, NotFound, TooLarge, denied
 from storage import audit, blobs, filetypes
 from storage.models import Document, StoredFile
-from forms.validate import Message
 
 ACCEPTED = {"speech_clearance": {"pdf", "docx", "doc", "odt", "rtf", "txt"}}
 
@@ -21,7 +21,7 @@ def upload(ctx: Ctx, instance_id: int, name: str, stream: BinaryIO) -> StoredFil
     takes_files = [t for t in instances.ready_tasks(ctx, instance)
                    if t.form and "file_ids" in instances.form_of(t).schema.get("properties", {})]
     if not takes_files:
-        raise denied(Forbidden("You hold no open task in this instance to attach files to."),
+        raise denied(Forbidden(N_("You hold no open task in this instance to attach files to.")),
                      f"instance:{instance_id}", "upload")
     try:
         name = filetypes.clean_name(name)
@@ -30,7 +30,7 @@ def upload(ctx: Ctx, instance_id: int, name: str, stream: BinaryIO) -> StoredFil
         blob = ctx.services.blobs.put(stream, ctx.services.settings.max_file_size)
         content_type = filetypes.check(name, blob.head, allowed)
     except blobs.TooLarge as exc:
-        raise TooLarge("The file is larger than %(n)s MB.",
+        raise TooLarge(N_("The file is larger than %(n)s MB."),
                        n=ctx.services.settings.max_file_size // (1024 * 1024)) from exc
     except filetypes.FileRejected as exc:
         raise Invalid({"file": Message(exc.msgid, exc.params)}) from exc
@@ -47,7 +47,7 @@ def upload(ctx: Ctx, instance_id: int, name: str, stream: BinaryIO) -> StoredFil
 def get_file(ctx: Ctx, file_id: int) -> StoredFile:
     row = ctx.session.get(StoredFile, file_id)
     if row is None:
-        raise NotFound("No such file.")
+        raise NotFound(N_("No such file."))
     instances.get_instance(ctx, row.instance_id)
     return row
 
@@ -55,7 +55,7 @@ def get_file(ctx: Ctx, file_id: int) -> StoredFile:
 def get_document(ctx: Ctx, document_id: int) -> Document:
     row = ctx.session.get(Document, document_id)
     if row is None:
-        raise NotFound("No such document.")
+        raise NotFound(N_("No such document."))
     instances.get_instance(ctx, row.instance_id)
     return row
 

@@ -6,12 +6,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from forms.validate import Form, load_form, validate
+from forms.validate import N_, Form, load_form, validate
 from processes.engine import EngineError, Run, ScriptError, TaskNotReady
 from processes.usecases import deploy
 from processes.usecases.access import can_view_instance, holds_task
 from processes.usecases.context import Ctx
-from processes.usecases.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, denied
+from processes.usecases.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    denied,
+)
 from processes.usecases.kinds import kind_of
 from processes.usecases.timezone import today_local
 from storage import audit
@@ -23,7 +30,7 @@ def start_instance(ctx: Ctx, key: str) -> Instance:
     kind = kind_of(key)
     definition = deploy.current(ctx.session, key)
     if ctx.user is None or kind.start_role not in ctx.user.role_names:
-        raise denied(Forbidden("You may not start this process."), f"process:{key}", "start")
+        raise denied(Forbidden(N_("You may not start this process.")), f"process:{key}", "start")
     instance = Instance(definition=definition, process_key=key, started_by=ctx.user,
                         status=Status.RUNNING.value, created_at=ctx.now(), updated_at=ctx.now())
     ctx.session.add(instance)
@@ -42,15 +49,15 @@ def task_for(ctx: Ctx, task_id: str) -> InboxTask:
     """Return a task the user may at least see; 404 when even its existence is private."""
     task = ctx.session.get(InboxTask, task_id)
     if task is None or ctx.user is None:
-        raise NotFound("No such task.")
+        raise NotFound(N_("No such task."))
     if not holds_task(ctx.user, task) and not can_view_instance(ctx.session, ctx.user, task.instance):
-        raise denied(NotFound("No such task."), f"task:{task_id}", "view")
+        raise denied(NotFound(N_("No such task.")), f"task:{task_id}", "view")
     return task
 
 
 def form_of(task: InboxTask) -> Form:
     if not task.form:
-        raise NotFound("This task has no form.")
+        raise NotFound(N_("This task has no form."))
     return load_form(task.form, task.ui_form)
 
 
@@ -60,9 +67,9 @@ def complete_task(ctx: Ctx, task_id: str, data: Any) -> Instance:
     instance = lock_instance(ctx, task.instance_id)
     ctx.session.refresh(task)
     if not holds_task(ctx.user, task):
-        raise denied(Forbidden("This task is not yours."), f"task:{task_id}", "complete")
+        raise denied(Forbidden(N_("This task is not yours.")), f"task:{task_id}", "complete")
     if task.state != TaskState.READY.value or instance.status != Status.RUNNING.value:
-        raise Conflict("This task is already completed.")
+        raise Conflict(N_("This task is already completed."))
     clean, errors = validate(form_of(task), data, today=today_local(ctx.now()))
     if errors:
         raise Invalid(errors)
@@ -72,9 +79,9 @@ def complete_task(ctx: Ctx, task_id: str, data: Any) -> Instance:
     try:
         run.complete(task.id, engine_data)
     except TaskNotReady as exc:
-        raise Conflict("This task is no longer open.") from exc
+        raise Conflict(N_("This task is no longer open.")) from exc
     except ScriptError as exc:
-        raise DomainError("The process could not continue: %(reason)s", reason=str(exc)) from exc
+        raise DomainError(N_("The process could not continue: %(reason)s"), reason=str(exc)) from exc
     task.state, task.completed_at, task.completed_by_id = TaskState.COMPLETED.value, ctx.now(), ctx.user.id
     audit.append(ctx.session, ctx.actor, "task_completed", instance_id=instance.id, task=task.name,
                  object=f"task:{task.id}", data=kind.audit_view(task.name, clean),
@@ -101,9 +108,9 @@ def get_instance(ctx: Ctx, instance_id: int) -> Instance:
     """Return an instance the current user may see; 404 otherwise."""
     instance = ctx.session.get(Instance, instance_id)
     if instance is None or ctx.user is None:
-        raise NotFound("No such instance.")
+        raise NotFound(N_("No such instance."))
     if not can_view_instance(ctx.session, ctx.user, instance):
-        raise denied(NotFound("No such instance."), f"instance:{instance_id}", "view")
+        raise denied(NotFound(N_("No such instance.")), f"instance:{instance_id}", "view")
     return instance
 
 
@@ -129,7 +136,7 @@ def restore_run(ctx: Ctx, instance: Instance) -> Run:
     try:
         return ctx.services.engine.restore(instance.definition.spec_json, state.state_json)
     except EngineError as exc:  # pragma: no cover - a corrupt state is an operator problem
-        raise Conflict("The instance state could not be loaded.") from exc
+        raise Conflict(N_("The instance state could not be loaded.")) from exc
 
 
 def _sync_inbox(ctx: Ctx, instance: Instance, run: Run, completed: str | None) -> None:
@@ -180,7 +187,7 @@ def _save(ctx: Ctx, instance: Instance, run: Run) -> None:
     try:
         ctx.session.flush()
     except StaleDataError as exc:
-        raise Conflict("The instance was changed at the same time; reload and try again.") from exc
+        raise Conflict(N_("The instance was changed at the same time; reload and try again.")) from exc
 
 
 def _clause(key: str) -> str | None:

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
 
+from forms.validate import N_
 from processes.usecases.access import reads_everything, visible_tasks_filter
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, denied
@@ -58,7 +59,7 @@ def all_instances(ctx: Ctx, flt: InstanceFilter, limit: int = 200) -> list[Insta
 
 def require_auditor(ctx: Ctx) -> None:
     if ctx.user is None or not reads_everything(ctx.user):
-        raise denied(Forbidden("Only auditors may see this."), "audit", "read")
+        raise denied(Forbidden(N_("Only auditors may see this.")), "audit", "read")
 
 
 def timeline(ctx: Ctx, instance: Instance) -> list[AuditEvent]:

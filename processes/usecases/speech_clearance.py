@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from forms.validate import Message, N_
+from forms.validate import N_, Message
 from processes.documents import Certificate, render_certificate
 from processes.engine import FiredTimer, Run, UserTask
 from processes.usecases import notifications, registration
@@ -17,7 +17,14 @@ from processes.usecases.kinds import ProcessKind, register
 from processes.usecases.routing import holders, resolve_approver
 from processes.usecases.timezone import start_of_day_utc
 from storage import audit
-from storage.models import ContentVersion, Document, InboxTask, Instance, StoredFile, User
+from storage.models import (
+    ContentVersion,
+    Document,
+    InboxTask,
+    Instance,
+    StoredFile,
+    User,
+)
 
 SUBMIT_TASKS = {"Task_Submit", "Task_Revise"}
 DECIDE_TASK = "Task_Decide"
@@ -49,7 +56,7 @@ class SpeechClearance(ProcessKind):
                         escalation_at=(deadline - ESCALATE_BEFORE).isoformat())
             instance.due_at = deadline
         elif task.name == DECIDE_TASK and instance.due_at and ctx.now() >= instance.due_at:
-            raise Conflict("The event date has passed: the text can no longer be cleared.")
+            raise Conflict(N_("The event date has passed: the text can no longer be cleared."))
         return data
 
     def _check_files(self, ctx: Ctx, instance: Instance, file_ids: list[int]) -> None:
