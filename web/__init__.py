@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     _register(app)
+    app.add_template_filter(_from_iso, "from_iso")
     app.before_request(_before)
     app.after_request(_security_headers)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -71,6 +72,16 @@ def _register(app: Flask) -> None:
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
+
+
+def _from_iso(value: str):
+    """Parse an ISO date or date-time string kept in JSON data, for formatting in templates."""
+    from datetime import date, datetime
+
+    try:
+        return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value
 
 
 def _before() -> None:

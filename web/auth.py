@@ -95,7 +95,10 @@ def login():
                                                      s=wait)), 429, {"Retry-After": str(wait)}
     if user is None:
         return render_template("login.html", error=_("Wrong username or password.")), 401
+    lang = session.get("lang")
     session.clear()  # a new session at log-in (no fixation)
+    if lang in current_app.config["LANGUAGES"] and not user.locale:
+        user.locale = lang  # the language chosen on the log-in page becomes the user's
     sid = accounts.open_session(db(), user)
     audit.append(db(), audit.Actor(user.username, ",".join(sorted(user.role_names))), "login",
                  data={"remote_addr": request.remote_addr}, request_id=g.get("request_id"))

@@ -79,8 +79,9 @@ def task(task_id: str):
 def _submit(c, row, template: str = "task.html", definition=None):
     form = instances.form_of(row)
     data = from_html(form, request.form.to_dict(flat=False), ignore=IGNORED_FIELDS)
+    kept_files = list(data.get("file_ids", []))
+    upload = request.files.get("file")
     try:
-        upload = request.files.get("file")
         if upload is not None and upload.filename:
             stored = files.upload(c, row.instance_id, upload.filename, upload.stream)
             data["file_ids"] = [stored.id]
@@ -89,6 +90,10 @@ def _submit(c, row, template: str = "task.html", definition=None):
         errors = {k: m.render(_) for k, m in error.errors.items()}
         if "file" in errors:
             errors.setdefault("file_ids", errors.pop("file"))
+        if upload is not None and upload.filename:
+            # nothing of this request is saved, the uploaded file included: ask for it again
+            data["file_ids"] = kept_files if definition is None else []
+            errors.setdefault("file_ids", _("Nothing was saved: attach the file again."))
         if definition is not None:
             return render_template(template, definition=definition, form=form, values=data,
                                    errors=errors), 422
@@ -103,7 +108,8 @@ def _render_task(c, row, values, errors, status: int = 200):
     page = render_template("task.html", task=row, instance=instance, form=form, values=values, errors=errors,
                            versions=queries.versions(c, instance), files=files.instance_files(c, instance.id),
                            documents=files.instance_documents(c, instance.id),
-                           events=queries.timeline(c, instance), can_act=_can_act(c, row))
+                           events=queries.timeline(c, instance), can_act=_can_act(c, row),
+                           actor_names=queries.actor_names(c, instance))
     return page, status
 
 
@@ -121,7 +127,8 @@ def instance(instance_id: int):
     return render_template("instance.html", instance=inst, tasks=queries.tasks_of(c, inst),
                            my_tasks=instances.ready_tasks(c, inst), versions=queries.versions(c, inst),
                            files=files.instance_files(c, inst.id),
-                           documents=files.instance_documents(c, inst.id), events=queries.timeline(c, inst))
+                           documents=files.instance_documents(c, inst.id), events=queries.timeline(c, inst),
+                           actor_names=queries.actor_names(c, inst))
 
 
 @bp.get("/files/<int:file_id>")
@@ -154,8 +161,9 @@ def verify(code: str):
 def notification_list():
     c = ctx()
     items = notifications.for_user(c)
+    unread_ids = {n.id for n in items if n.read_at is None}
     notifications.mark_all_read(c)
-    return render_template("notifications.html", items=items)
+    return render_template("notifications.html", items=items, unread_ids=unread_ids)
 
 
 @bp.app_context_processor

@@ -93,3 +93,10 @@ def audit_events(ctx: Ctx, instance: int | None = None, actor: str | None = None
     if until:
         query = query.where(AuditEvent.at < until)
     return list(ctx.session.execute(query.order_by(AuditEvent.seq).limit(limit)).scalars())
+
+
+def actor_names(ctx: Ctx, instance: Instance) -> dict[str, str]:
+    """Full names of everyone who appears in an instance's timeline, by username."""
+    users = select(AuditEvent.actor).where(AuditEvent.instance_id == instance.id).distinct()
+    rows = ctx.session.execute(select(User.username, User.full_name).where(User.username.in_(users))).all()
+    return {username: name for username, name in rows}
