@@ -24,6 +24,17 @@ DEMO_PASSWORD = "kelisim-demo"
 KEEP = ("units", "users", "user_roles", "process_definitions")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogs() -> None:
+    """Compile the .po catalogs so the pages are tested in the catalogs' current state."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (ROOT / "web" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        with po.open("rb") as src, po.with_suffix(".mo").open("wb") as out:
+            write_mo(out, read_po(src))
+
+
 @pytest.fixture(scope="session")
 def engine_dir() -> Path:
     return ROOT / "processes"
