@@ -31,7 +31,10 @@ def inbox():
 @bp.get("/submissions")
 @login_required
 def submissions():
-    return render_template("submissions.html", instances=queries.my_submissions(ctx()))
+    c = ctx()
+    mine = queries.my_submissions(c)
+    return render_template("submissions.html", instances=mine,
+                           documents=queries.documents_by_instance(c, [i.id for i in mine]))
 
 
 @bp.get("/processes")

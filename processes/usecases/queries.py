@@ -11,7 +11,7 @@ from processes.usecases.access import reads_everything, visible_tasks_filter
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, denied
 from processes.usecases.timezone import start_of_day_utc
-from storage.models import AuditEvent, ContentVersion, InboxTask, Instance, User
+from storage.models import AuditEvent, ContentVersion, Document, InboxTask, Instance, User
 
 
 def inbox(ctx: Ctx) -> list[InboxTask]:
@@ -100,3 +100,13 @@ def actor_names(ctx: Ctx, instance: Instance) -> dict[str, str]:
     users = select(AuditEvent.actor).where(AuditEvent.instance_id == instance.id).distinct()
     rows = ctx.session.execute(select(User.username, User.full_name).where(User.username.in_(users))).all()
     return {username: name for username, name in rows}
+
+
+def documents_by_instance(ctx: Ctx, instance_ids: list[int]) -> dict[int, list[Document]]:
+    """Issued documents of the given instances, grouped by instance (one query)."""
+    grouped: dict[int, list[Document]] = {}
+    if instance_ids:
+        for doc in ctx.session.execute(select(Document).where(Document.instance_id.in_(instance_ids))
+                                       .order_by(Document.id)).scalars():
+            grouped.setdefault(doc.instance_id, []).append(doc)
+    return grouped

@@ -59,7 +59,7 @@ def test_submit_revise_approve_through_pages(client):
     pdf = client.get(doc.group(1), buffered=True)
     assert pdf.data.startswith(b"%PDF") and pdf.headers["X-Content-Type-Options"] == "nosniff"
     mine = client.get("/submissions").get_data(as_text=True)
-    assert data["title"] in mine
+    assert data["title"] in mine and doc.group(1) in mine  # the certificate is listed with the submission
 
 
 def test_invalid_form_comes_back_with_input_and_messages(client):
