@@ -38,20 +38,20 @@ from unittest import mock
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import requests  # noqa: E402
-from sqlalchemy import select  # noqa: E402
-from sqlalchemy.engine import Engine, make_url  # noqa: E402
+import requests
+from sqlalchemy import select
+from sqlalchemy.engine import Engine, make_url
 
-import processes.usecases.speech_clearance as speech  # noqa: E402 - also registers the process kind
-from processes.engine import ProcessEngine, Run  # noqa: E402
-from processes.usecases import deploy, instances, queries  # noqa: E402
-from processes.usecases.context import Ctx, Services, Settings  # noqa: E402
-from processes.usecases.seed import seed_demo  # noqa: E402
-from processes.usecases.timezone import today_local  # noqa: E402
-from storage.blobs import BlobStore  # noqa: E402
-from storage.db import make_engine, make_sessionmaker, transaction  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.models import Document, Instance, User, utcnow  # noqa: E402
+import processes.usecases.speech_clearance as speech  # also registers the process kind
+from processes.engine import ProcessEngine
+from processes.usecases import deploy, instances, queries
+from processes.usecases.context import Ctx, Services, Settings
+from processes.usecases.seed import seed_demo
+from processes.usecases.timezone import today_local
+from storage.blobs import BlobStore
+from storage.db import make_engine, make_sessionmaker, transaction
+from storage.migrate import upgrade
+from storage.models import Document, Instance, User, utcnow
 
 PROCESS = "speech_clearance"
 PASSWORD = os.environ.get("KELISIM_DEMO_PASSWORD", "kelisim-demo")
@@ -141,8 +141,7 @@ def engine_instance(engine: ProcessEngine, spec_json: str, persist: bool) -> Non
         (task,) = [t for t in run.ready_user_tasks() if t.name == name]
         run.complete(task.id, data)
         state = run.dumps() if persist else ""
-    final: Run = engine.restore(spec_json, state) if persist else run
-    assert final.is_completed() and final.data.get("outcome") == "approved", final.data
+    assert run.is_completed() and run.data.get("outcome") == "approved", run.data
 
 
 def bench_engine(n: int) -> dict[str, Any]:
@@ -250,6 +249,9 @@ def server_env(data_dir: Path, db_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KELISIM_")}
     env.update(KELISIM_DATA_DIR=str(data_dir), KELISIM_DATABASE_URL=db_url,
                KELISIM_DEMO_PASSWORD=PASSWORD, KELISIM_LOG_LEVEL="WARNING", NO_PROXY="127.0.0.1")
+    # The checkout first on the path: an editable install made before web/__init__.py existed
+    # maps `web` to a namespace package, and `kelisim` then fails with "cannot import create_app".
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     return env
 
 
@@ -288,9 +290,26 @@ def prepare_data(env: dict[str, str], log: Path) -> None:
             raise RuntimeError(f"kelisim {' '.join(args)} failed; tail of {log}:\n{tail(log)}")
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running `kelisim serve` subprocess."""
+
+    base: str
+    log: Path
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """Return the user + system CPU time the server process has used so far (Linux /proc)."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def running_server(tmp: Path, name: str, db_url: str | None) -> Iterator[tuple[str, Path]]:
-    """Migrate, seed and serve a fresh instance; yield (base URL, log path); always stop it."""
+def running_server(tmp: Path, name: str, db_url: str | None) -> Iterator[Server]:
+    """Migrate, seed and serve a fresh instance on a free port; yield it; always stop it."""
     data_dir = tmp / name
     data_dir.mkdir()
     log = tmp / f"{name}-server.log"
@@ -303,7 +322,7 @@ def running_server(tmp: Path, name: str, db_url: str | None) -> Iterator[tuple[s
     try:
         base = f"http://127.0.0.1:{port}"
         wait_ready(base, proc, log)
-        yield base, log
+        yield Server(base, log, proc.pid)
     finally:
         proc.terminate()
         try:
@@ -384,11 +403,13 @@ def api_certificate_issued(client: ApiClient, instance_id: int) -> bool:
 
 # --- (c) one sequential client --------------------------------------------------------------------
 
-def bench_api_sequential(base: str, n: int) -> dict[str, Any]:
+def bench_api_sequential(server: Server, n: int) -> dict[str, Any]:
     """Measure (c): median ms per full instance over HTTP and the number of calls per instance."""
-    client = ApiClient(base)
+    client = ApiClient(server.base)
     client.login(SUBMITTERS[0], APPROVER)
+    cpu_before = server.cpu_seconds()
     result = timed_loop(n, lambda: api_instance(client, SUBMITTERS[0]))
+    result["server_cpu_ms_per_instance"] = ms((server.cpu_seconds() - cpu_before) / (n + 2))
     before = client.calls
     last = api_instance(client, SUBMITTERS[0])
     result["http_calls_per_instance"] = client.calls - before
@@ -450,10 +471,12 @@ def run_workers(workers: list[Worker], seconds: float) -> float:
     return time.perf_counter() - started
 
 
-def bench_api_concurrent(base: str, clients: int, seconds: float) -> dict[str, Any]:
+def bench_api_concurrent(server: Server, clients: int, seconds: float) -> dict[str, Any]:
     """Measure (d): full instances per second, errors, status codes and the complete call's latency."""
-    workers = make_workers(base, clients)
+    workers = make_workers(server.base, clients)
+    cpu_before = server.cpu_seconds()
     elapsed = run_workers(workers, seconds)
+    server_cpu = server.cpu_seconds() - cpu_before
     statuses: Counter[str] = sum((w.client.statuses for w in workers), Counter())
     messages: Counter[str] = sum((w.client.messages for w in workers), Counter())
     exceptions: Counter[str] = sum((w.exceptions for w in workers), Counter())
@@ -471,6 +494,8 @@ def bench_api_concurrent(base: str, clients: int, seconds: float) -> dict[str, A
         "exceptions": dict(exceptions), "complete_p50_ms": ms(percentile(complete, 50)) if complete else None,
         "complete_p95_ms": ms(percentile(complete, 95)) if complete else None,
         "p50_p95_ms": {k: [ms(percentile(v, 50)), ms(percentile(v, 95))] for k, v in lat.items() if v},
+        "server_cpu_cores": round(server_cpu / elapsed, 2),
+        "server_cpu_ms_per_instance": ms(server_cpu / completed) if completed else None,
     }
 
 
@@ -547,6 +572,7 @@ def print_sequential(fig: dict[str, Any]) -> None:
         ("median / p95 ms per full instance", f"{fig['median_ms']} / {fig['p95_ms']}  (n={fig['n']})"),
         ("instances/s", fig["per_s"]),
         ("HTTP calls per instance", fig["http_calls_per_instance"]),
+        ("server process CPU ms per instance", fig["server_cpu_ms_per_instance"]),
         ("certificate issued (GET instance + PDF)", fig["certificate_issued"]),
         ("median ms per call", fig["call_p50_ms"]),
     ])
@@ -561,6 +587,8 @@ def print_concurrent(name: str, fig: dict[str, Any]) -> None:
         ("status codes", fig["status_codes"]),
         ("complete call p50 / p95 ms", f"{fig['complete_p50_ms']} / {fig['complete_p95_ms']}"),
         ("p50 / p95 ms per call", fig["p50_p95_ms"]),
+        ("server process CPU: cores busy / ms per instance",
+         f"{fig['server_cpu_cores']} / {fig['server_cpu_ms_per_instance']}"),
     ])
     for message, count in fig["error_messages"].items():
         print(f"    {count}× {message}")
@@ -610,6 +638,15 @@ def print_comparison(fig: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def print_load(when: str, warn: bool = True) -> list[float]:
+    """Print the 1/5/15-minute load averages; warn when other work already shares the CPUs."""
+    load = [round(x, 2) for x in os.getloadavg()]
+    busy = warn and load[0] > (os.cpu_count() or 1) * 0.5
+    note = "  ⚠ other processes are using the CPUs: figures are pessimistic" if busy else ""
+    print(f"load average {when}: {load[0]} {load[1]} {load[2]}{note}")
+    return load
+
+
 # --- main -------------------------------------------------------------------------------------------
 
 def parse_options(argv: list[str] | None) -> Options:
@@ -632,11 +669,11 @@ def parse_options(argv: list[str] | None) -> Options:
 
 def run_api_sqlite(tmp: Path, opts: Options, fig: dict[str, Any]) -> None:
     """Run (c) and (d) against a server on SQLite."""
-    with running_server(tmp, "sqlite", None) as (base, log):
-        fig["api_sequential"] = bench_api_sequential(base, opts.api_n)
+    with running_server(tmp, "sqlite", None) as server:
+        fig["api_sequential"] = bench_api_sequential(server, opts.api_n)
         print_sequential(fig["api_sequential"])
-        concurrent = bench_api_concurrent(base, opts.clients, opts.seconds)
-    concurrent["server_errors"] = server_errors(log)
+        concurrent = bench_api_concurrent(server, opts.clients, opts.seconds)
+    concurrent["server_errors"] = server_errors(server.log)
     fig["api_concurrent_sqlite"] = concurrent
     print_concurrent("SQLite", concurrent)
 
@@ -652,9 +689,9 @@ def run_api_pg(tmp: Path, opts: Options, fig: dict[str, Any]) -> None:
               f"not reachable ({problem})")
         fig["postgresql_skipped"] = problem
         return
-    with running_server(tmp, "postgresql", opts.pg_url) as (base, log):
-        concurrent = bench_api_concurrent(base, opts.clients, opts.seconds)
-    concurrent["server_errors"] = server_errors(log)
+    with running_server(tmp, "postgresql", opts.pg_url) as server:
+        concurrent = bench_api_concurrent(server, opts.clients, opts.seconds)
+    concurrent["server_errors"] = server_errors(server.log)
     fig["api_concurrent_postgresql"] = concurrent
     print_concurrent("PostgreSQL", concurrent)
 
@@ -665,6 +702,7 @@ def main(argv: list[str] | None = None) -> int:
     fig: dict[str, Any] = {"options": {k: str(v) for k, v in vars(opts).items()},
                            "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
     print(f"Kelisim speech_clearance benchmark — {os.cpu_count()} CPUs, Python {fig['machine']['python']}")
+    fig["load_before"] = print_load("before")
     tmp = Path(tempfile.mkdtemp(prefix="kelisim-bench-"))
     print(f"temporary data and server logs under {tmp} ({'kept' if opts.keep else 'removed at the end'})")
     try:
@@ -677,6 +715,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not opts.keep:
             shutil.rmtree(tmp, ignore_errors=True)
+    fig["load_after"] = print_load("after (includes this run)", warn=False)
     fig["comparison"] = print_comparison(fig)
     if opts.json_path:
         opts.json_path.write_text(json.dumps(fig, indent=2, ensure_ascii=False) + "\n")
