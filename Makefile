@@ -25,11 +25,11 @@ sysdeps:
 	fi
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile -q -d web/translations
+	$(BIN)/pybabel compile -d web/translations
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k N_ -k _l -o web/translations/messages.pot .
-	$(BIN)/pybabel update -q -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l --no-location --sort-output -o web/translations/messages.pot .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching --no-wrap
 
 run: install sysdeps
 	$(BIN)/kelisim db upgrade
