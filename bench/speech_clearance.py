@@ -44,6 +44,7 @@ from sqlalchemy.engine import Engine, make_url
 
 import processes.usecases.speech_clearance as speech  # also registers the process kind
 from processes.engine import ProcessEngine
+from processes.rendering import render_pending
 from processes.usecases import deploy, instances, queries
 from processes.usecases.context import Ctx, Services, Settings
 from processes.usecases.seed import seed_demo
@@ -194,6 +195,7 @@ def usecase_instance(act: Actions, submitter: str = "employee") -> int:
     decide_id = act(APPROVER, _my_task, instance_id)
     result = act(APPROVER, _complete, decide_id, {"decision": "approve"})
     assert result == ("completed", "approved"), result
+    render_pending(act.factory, act.services, instance_id)  # the PDF, after the commit, as the web layer does
     return instance_id
 
 
@@ -215,7 +217,8 @@ def has_certificate(act: Actions, instance_id: int) -> bool:
     """Return True when the instance has an issued clearance certificate."""
     with act.factory() as session:
         doc = session.execute(select(Document).where(Document.instance_id == instance_id)).scalar_one()
-        return doc.kind == "clearance_certificate" and session.get(Instance, instance_id).outcome == "approved"
+        return (doc.kind == "clearance_certificate" and doc.sha256 is not None
+                and session.get(Instance, instance_id).outcome == "approved")
 
 
 def bench_usecases(tmp: Path, n: int) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import uuid
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from processes.rendering import render_pending
 from processes.usecases import timers
 from processes.usecases.context import Ctx, Services
 from processes.usecases.errors import DomainError
@@ -32,6 +33,7 @@ def tick(factory: sessionmaker[Session], services: Services) -> int:
             log.warning("instance %s: timers not fired: %s", instance_id, exc)
         except Exception:  # keep the worker alive; the instance is retried next tick
             log.exception("instance %s: timer processing failed", instance_id)
+    render_pending(factory, services)  # documents whose rendering was interrupted
     return done
 
 

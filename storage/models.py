@@ -235,7 +235,8 @@ class StoredFile(Base):
 
 
 class Document(Base):
-    """An issued PDF (certificate, sheet, letter): immutable once issued."""
+    """An issued document (certificate, sheet, letter): its content is fixed when issued, and its
+    PDF is rendered right after the commit, outside the locks (`sha256` is None until then)."""
 
     __tablename__ = "documents"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -244,10 +245,11 @@ class Document(Base):
     title: Mapped[str] = mapped_column(String(300))
     reg_number: Mapped[str] = mapped_column(String(40), unique=True)
     verification_code: Mapped[str] = mapped_column(String(32), unique=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(BigInteger)
     public: Mapped[dict] = mapped_column(JSON)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RegistrationCounter(Base):

@@ -12,7 +12,7 @@ from storage import accounts, audit
 from storage.models import AuditEvent, InboxTask, Instance
 from web import downloads
 from web.auth import api_auth, authenticate
-from web.unit_of_work import commit, ctx, db
+from web.unit_of_work import commit, ctx, db, render_documents
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -135,8 +135,10 @@ def complete(task_id: str):
     c = ctx()
     inst = instances.complete_task(c, task_id, body["data"])
     commit()
-    return jsonify({"instance": {"id": inst.id, "status": inst.status, "outcome": inst.outcome},
-                    "tasks": [task_json(t) for t in instances.ready_tasks(c, inst)]})
+    result = {"instance": {"id": inst.id, "status": inst.status, "outcome": inst.outcome},
+              "tasks": [task_json(t) for t in instances.ready_tasks(c, inst)]}
+    render_documents(inst.id)
+    return jsonify(result)
 
 
 @bp.post("/v1/instances/<int:instance_id>/files")

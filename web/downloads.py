@@ -12,6 +12,17 @@ def file_response(c: Ctx, row: StoredFile):
 
 
 def document_response(c: Ctx, row: Document):
+    if row.sha256 is None:  # issued, but its PDF was not rendered yet (interrupted): render it now
+        from web.unit_of_work import render_documents
+
+        doc_id = row.id
+        render_documents(row.instance_id)
+        row = c.session.get(Document, doc_id)
+        if row is None or row.sha256 is None:
+            from processes.usecases.errors import Conflict
+            from forms.validate import N_
+
+            raise Conflict(N_("The document is still being prepared; try again in a moment."))
     return _attachment(c, row.sha256, f"{row.reg_number}.pdf", "application/pdf")
 
 

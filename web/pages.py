@@ -10,7 +10,7 @@ from processes.usecases import deploy, files, instances, notifications, queries
 from processes.usecases.errors import Invalid
 from processes.usecases.kinds import kind_of
 from web import downloads
-from web.unit_of_work import commit, ctx
+from web.unit_of_work import commit, ctx, render_documents
 
 bp = Blueprint("pages", __name__)
 IGNORED_FIELDS = ("csrf_token", "file")
@@ -102,6 +102,7 @@ def _submit(c, row, template: str = "task.html", definition=None):
                                    errors=errors), 422
         return _render_task(c, row, data, errors, status=422)
     commit()
+    render_documents(row.instance_id)
     return redirect(url_for("pages.instance", instance_id=row.instance_id, done=1))
 
 

@@ -90,3 +90,13 @@ def init_app(app: Flask) -> None:
         if session is not None:
             session.rollback()
             session.close()
+
+
+def render_documents(instance_id: int) -> None:
+    """Render the instance's newly issued PDFs now that the decision is committed."""
+    from processes.rendering import render_pending
+
+    session = g.get("db")
+    if session is not None:
+        session.rollback()  # hold no transaction (nor SQLite's write lock) while rendering
+    render_pending(current_app.extensions["kelisim.db"], services(), instance_id)

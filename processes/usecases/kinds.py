@@ -1,13 +1,14 @@
 """What differs between processes: hooks the generic use cases call at fixed points."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from processes.engine import FiredTimer, Run, UserTask
 
 if TYPE_CHECKING:
-    from processes.usecases.context import Ctx
-    from storage.models import InboxTask, Instance, User
+    from processes.usecases.context import Ctx, Settings
+    from storage.models import Document, InboxTask, Instance, User
 
 
 class ProcessKind:
@@ -49,6 +50,8 @@ class ProcessKind:
 
 
 REGISTRY: dict[str, ProcessKind] = {}
+# document kind -> function(document, settings) -> PDF bytes
+RENDERERS: dict[str, Callable[[Document, Settings], bytes]] = {}
 
 
 def register(kind: ProcessKind) -> ProcessKind:

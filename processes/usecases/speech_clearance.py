@@ -11,9 +11,9 @@ from forms.validate import N_, Message
 from processes.documents import Certificate, render_certificate
 from processes.engine import FiredTimer, Run, UserTask
 from processes.usecases import notifications, registration
-from processes.usecases.context import Ctx
+from processes.usecases.context import Ctx, Settings
 from processes.usecases.errors import Conflict, Invalid
-from processes.usecases.kinds import ProcessKind, register
+from processes.usecases.kinds import RENDERERS, ProcessKind, register
 from processes.usecases.routing import holders, resolve_approver
 from processes.usecases.timezone import start_of_day_utc
 from storage import audit
@@ -28,6 +28,7 @@ from storage.models import (
 
 SUBMIT_TASKS = {"Task_Submit", "Task_Revise"}
 DECIDE_TASK = "Task_Decide"
+CERTIFICATE = "clearance_certificate"
 REMIND_BEFORE = timedelta(days=3)
 ESCALATE_BEFORE = timedelta(days=1)
 
@@ -142,7 +143,7 @@ def latest_version(ctx: Ctx, instance: Instance) -> ContentVersion:
 
 
 def issue_certificate(ctx: Ctx, instance: Instance) -> Document:
-    """Render and store the clearance certificate for the approved version (§8.6)."""
+    """Issue the clearance certificate for the approved version (§8.6); its PDF is rendered after commit."""
     version = latest_version(ctx, instance)
     decision = ctx.session.execute(select(InboxTask).where(
         InboxTask.instance_id == instance.id, InboxTask.name == DECIDE_TASK,
@@ -151,33 +152,36 @@ def issue_certificate(ctx: Ctx, instance: Instance) -> Document:
     reg_number = registration.next_number(ctx, "SC")
     code = registration.verification_code()
     data = version.data
-    cert = Certificate(
-        reg_number=reg_number, employee_name=instance.started_by.full_name,
-        event_name=data["event_name"], event_date=date.fromisoformat(data["event_date"]),
-        organizer=data["organizer"], title=data["title"], approver_name=approver.full_name,
-        approver_position=approver.position, approved_at=decision.completed_at,
-        fingerprint=version.sha256, content_version=version.number, verification_code=code,
-        verify_url=f"{ctx.services.settings.base_url.rstrip('/')}/verify/{code}",
-    )
-    pdf = render_certificate(cert, ctx.services.settings.translations_dir)
-    blob = ctx.services.blobs.put_bytes(pdf)
-    public = {"reg_number": reg_number, "employee": cert.employee_name, "event": cert.event_name,
-              "event_date": data["event_date"], "organizer": cert.organizer, "title": cert.title,
-              "approver": cert.approver_name, "approver_position": cert.approver_position,
-              "approved_at": cert.approved_at.isoformat(), "fingerprint": cert.fingerprint,
+    public = {"reg_number": reg_number, "employee": instance.started_by.full_name,
+              "event": data["event_name"], "event_date": data["event_date"], "organizer": data["organizer"],
+              "title": data["title"], "approver": approver.full_name, "approver_position": approver.position,
+              "approved_at": decision.completed_at.isoformat(), "fingerprint": version.sha256,
               "content_version": version.number}
-    doc = Document(instance_id=instance.id, kind="clearance_certificate", title=reg_number,
-                   reg_number=reg_number, verification_code=code, sha256=blob.sha256, size=blob.size,
-                   public=public, issued_at=ctx.now())
+    doc = Document(instance_id=instance.id, kind=CERTIFICATE, title=reg_number, reg_number=reg_number,
+                   verification_code=code, public=public, issued_at=ctx.now())
     ctx.session.add(doc)
     ctx.session.flush()
     audit.append(ctx.session, ctx.actor, "document_issued", instance_id=instance.id,
                  object=f"document:{doc.id}", data={"kind": doc.kind, "reg_number": reg_number,
-                                                    "pdf_sha256": blob.sha256,
                                                     "content_sha256": version.sha256,
                                                     "content_version": version.number},
                  clause="§8.6", request_id=ctx.request_id)
     return doc
 
 
+def certificate_pdf(doc: Document, settings: Settings) -> bytes:
+    """Render a clearance certificate from what was fixed when it was issued."""
+    p = doc.public
+    cert = Certificate(
+        reg_number=doc.reg_number, employee_name=p["employee"], event_name=p["event"],
+        event_date=date.fromisoformat(p["event_date"]), organizer=p["organizer"], title=p["title"],
+        approver_name=p["approver"], approver_position=p["approver_position"],
+        approved_at=datetime.fromisoformat(p["approved_at"]), fingerprint=p["fingerprint"],
+        content_version=p["content_version"], verification_code=doc.verification_code,
+        verify_url=f"{settings.base_url.rstrip('/')}/verify/{doc.verification_code}",
+    )
+    return render_certificate(cert, settings.translations_dir)
+
+
 register(SpeechClearance())
+RENDERERS[CERTIFICATE] = certificate_pdf

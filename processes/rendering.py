@@ -1,0 +1,49 @@
+"""Render issued documents to PDF after their transaction commits, outside every lock.
+
+The decision and the document's content commit first (with the `document_issued` audit entry);
+the PDF follows in a short transaction of its own (`document_rendered`, with the PDF's hash).
+If the process dies in between, the next worker tick renders what is still pending.
+"""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from processes.usecases.context import Services
+from processes.usecases.kinds import RENDERERS
+from storage import audit
+from storage.db import transaction
+from storage.models import Document, utcnow
+
+log = logging.getLogger("kelisim.rendering")
+
+
+def render_pending(factory: sessionmaker[Session], services: Services, instance_id: int | None = None,
+                   limit: int = 50) -> int:
+    """Render documents whose PDF is missing (of one instance, or all); return how many were stored."""
+    with transaction(factory) as session:
+        query = select(Document).where(Document.sha256.is_(None)).order_by(Document.id).limit(limit)
+        if instance_id is not None:
+            query = query.where(Document.instance_id == instance_id)
+        pending = list(session.execute(query).scalars())
+        session.expunge_all()
+    return sum(_render_one(factory, services, doc) for doc in pending)
+
+
+def _render_one(factory: sessionmaker[Session], services: Services, doc: Document) -> bool:
+    renderer = RENDERERS.get(doc.kind)
+    if renderer is None:
+        log.error("no renderer for document kind %s", doc.kind)
+        return False
+    blob = services.blobs.put_bytes(renderer(doc, services.settings))
+    with transaction(factory) as session:
+        row = session.execute(select(Document).where(Document.id == doc.id).with_for_update()).scalar_one()
+        if row.sha256 is not None:
+            return False  # rendered concurrently; the spare file is swept as an orphan
+        row.sha256, row.size, row.rendered_at = blob.sha256, blob.size, utcnow()
+        audit.append(session, audit.Actor.system(), "document_rendered", instance_id=row.instance_id,
+                     object=f"document:{row.id}", data={"kind": row.kind, "reg_number": row.reg_number,
+                                                        "pdf_sha256": blob.sha256, "size": blob.size})
+    return True
