@@ -302,12 +302,23 @@ class Server:
     pid: int
 
     def cpu_seconds(self) -> float:
-        """Return the user + system CPU time the server process has used so far (Linux /proc)."""
-        try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+        """Return the user + system CPU time of the server and all its live descendants (Linux /proc)."""
+        stats: dict[int, tuple[int, int]] = {}  # pid -> (parent pid, clock ticks)
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+        if self.pid not in stats:
             return float("nan")
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        tree, frontier = {self.pid}, [self.pid]
+        while frontier:
+            parent = frontier.pop()
+            children = [pid for pid, (ppid, _) in stats.items() if ppid == parent and pid not in tree]
+            tree.update(children)
+            frontier.extend(children)
+        return sum(stats[pid][1] for pid in tree) / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager

@@ -47,7 +47,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.add_template_filter(_from_iso, "from_iso")
     app.before_request(_before)
     app.after_request(_security_headers)
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    for name in ("weasyprint", "weasyprint.progress"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     return app
 
 

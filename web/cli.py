@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 import sys
 import threading
 
@@ -72,26 +73,35 @@ def seed_demo() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
-@click.option("--no-worker", is_flag=True, help="Do not run the timer worker in this process.")
-def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
-    """Serve with the production WSGI server (waitress) and, unless --no-worker, the timer worker."""
-    from waitress import serve as waitress_serve
+@click.option("--workers", default=min(4, os.cpu_count() or 1), show_default=True, type=int,
+              help="Server processes (gunicorn); each runs --threads request threads.")
+@click.option("--threads", default=4, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="Do not run the timer worker alongside the server.")
+def serve(host: str, port: int, workers: int, threads: int, no_worker: bool) -> None:
+    """Serve with a production WSGI server (gunicorn) and, unless --no-worker, the timer worker."""
+    import json
+    import signal
 
     from processes.worker import run_forever
 
-    app = _app()
+    app = _app()  # check the schema and deploy the processes once, before the server starts
+    options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "timeout": 60,
+               "graceful_timeout": 10, "accesslog": "-" if os.environ.get("KELISIM_ACCESS_LOG") else None}
+    server = subprocess.Popen([sys.executable, "-m", "web.server", json.dumps(options)])
+    signal.signal(signal.SIGTERM, lambda *_: server.terminate())
     stop = threading.Event()
     if not no_worker:
-        worker = threading.Thread(target=run_forever, daemon=True, name="kelisim-worker",
-                                  args=(_factory(app), _services(app), app.config["WORKER_INTERVAL"], stop))
-        worker.start()
-    click.echo(f"Kelisim serving on http://{host}:{port}")
+        threading.Thread(target=run_forever, daemon=True, name="kelisim-worker",
+                         args=(_factory(app), _services(app), app.config["WORKER_INTERVAL"], stop)).start()
+    click.echo(f"Kelisim serving on http://{host}:{port} ({workers} processes x {threads} threads)")
     try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="kelisim",
-                       max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
+        code = server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        code = server.wait(15)
     finally:
         stop.set()
+    sys.exit(code if code and code > 0 else 0)
 
 
 @main.command()

@@ -105,7 +105,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen, server: KelisimServer) -> No
 
 @pytest.fixture
 def kelisim_server(e2e_tools, tmp_path) -> KelisimServer:
-    """A migrated, seeded Kelisim served by `kelisim serve --no-worker` (waitress) on a free port."""
+    """A migrated, seeded Kelisim served by `kelisim serve --no-worker` (gunicorn) on a free port."""
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     port = _free_port()
