@@ -130,3 +130,17 @@ def test_openapi_document_lists_every_route(client, app):
 
     documented = {re.sub(r"\{[a-z_]+\}", "{x}", p) for p in doc["paths"]}
     assert {re.sub(r"\{[a-z_]+\}", "{x}", r) for r in routes} <= documented
+
+
+def test_tokens_expire(client, app):
+    from datetime import timedelta
+
+    import time_machine
+
+    from storage.models import utcnow
+
+    headers = api_token(client, "employee")
+    assert client.get("/api/v1/tasks", headers=headers).status_code == 200
+    later = utcnow() + timedelta(hours=app.config["TOKEN_HOURS"], minutes=1)
+    with time_machine.travel(later, tick=False):
+        assert client.get("/api/v1/tasks", headers=headers).status_code == 401

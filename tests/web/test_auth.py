@@ -79,3 +79,31 @@ def test_open_redirect_after_login_is_refused(client):
     response = client.post("/login?next=https://evil.example/", data={
         "username": "employee", "password": "kelisim-demo", "csrf_token": token})
     assert response.headers["Location"].endswith("/inbox")
+
+
+def test_idle_and_absolute_session_timeouts(client, app):
+    from datetime import timedelta
+
+    import time_machine
+
+    from storage.models import utcnow
+
+    login(client, "employee")
+    start = utcnow()
+    idle = app.config["SESSION_IDLE_MINUTES"]
+    with time_machine.travel(start + timedelta(minutes=idle - 1), tick=False):
+        assert client.get("/inbox").status_code == 200  # activity keeps the session alive
+    with time_machine.travel(start + timedelta(minutes=2 * idle - 3), tick=False):
+        assert client.get("/inbox").status_code == 200
+    with time_machine.travel(start + timedelta(minutes=3 * idle), tick=False):
+        assert client.get("/inbox").status_code == 302  # idle too long
+    login(client, "employee")
+    begun = utcnow()
+    step = timedelta(minutes=idle - 5)
+    moment, hours = begun, timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
+    while moment + step < begun + hours:
+        moment += step
+        with time_machine.travel(moment, tick=False):
+            assert client.get("/inbox").status_code == 200
+    with time_machine.travel(begun + hours + timedelta(minutes=1), tick=False):
+        assert client.get("/inbox").status_code == 302  # absolute limit, however active
