@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
 from flask_login import login_required
 
-from processes.usecases import queries
+from processes.usecases import exports, queries
 from storage import audit
 from web.unit_of_work import ctx
 
@@ -30,6 +31,20 @@ def instances():
         since=_date("since"), until=_date("until"))
     rows = queries.all_instances(ctx(), flt)
     return render_template("audit_instances.html", instances=rows, flt=flt)
+
+
+@bp.get("/events.csv")
+@login_required
+def events_csv():
+    """The audit trail (or one instance's) as CSV, formula cells neutralised."""
+    raw = request.args.get("instance", "")
+    if raw and not raw.isdigit():
+        abort(400, description=_("instance must be a number."))
+    rows = queries.audit_events(ctx(), instance=int(raw) if raw else None, limit=100_000)
+    name = f"kelisim-audit-{raw or 'all'}.csv"
+    return Response(exports.audit_csv(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}",
+                             "Cache-Control": "no-store"})
 
 
 @bp.get("/verify")

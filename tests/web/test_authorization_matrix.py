@@ -55,7 +55,7 @@ def page_calls(w):
         "page instance": ("GET", f"/instances/{i}"), "page task": ("GET", f"/tasks/{t}"),
         "page complete": ("POST", f"/tasks/{t}"), "page file": ("GET", f"/files/{f}"),
         "page document": ("GET", f"/documents/{d}"), "page audit instances": ("GET", "/audit/instances"),
-        "page audit verify": ("GET", "/audit/verify"),
+        "page audit verify": ("GET", "/audit/verify"), "page audit csv": ("GET", f"/audit/events.csv?instance={i}"),
     }
 
 
@@ -64,7 +64,8 @@ VIEW = {"api instance", "api events", "api file", "api document", "page instance
 ALLOWED = {
     "employee": VIEW,  # the submitter sees the approver's task, cannot act on it
     "vr.finance": VIEW | {"api complete", "page complete"},
-    "auditor": VIEW | {"api audit events", "api audit verify", "page audit instances", "page audit verify"},
+    "auditor": VIEW | {"api audit events", "api audit verify", "page audit instances", "page audit verify",
+                       "page audit csv"},
 }
 
 

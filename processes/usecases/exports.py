@@ -1,0 +1,32 @@
+"""Exports of the audit trail for auditors: CSV that spreadsheets cannot execute (ASVS 1.2.10)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+
+from storage.models import AuditEvent
+
+COLUMNS = ("seq", "at", "actor", "role", "action", "instance_id", "task", "object", "clause", "comment",
+           "data", "request_id", "prev_hash", "hash")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> str:
+    """Return the cell as text; one that a spreadsheet would read as a formula is prefixed with '."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def audit_csv(events: Iterable[AuditEvent]) -> str:
+    """Render audit entries as CSV, one row per entry, in chain order."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for ev in events:
+        row = {c: getattr(ev, c) for c in COLUMNS if c not in {"at", "data"}}
+        row["at"] = ev.at.isoformat()
+        row["data"] = json.dumps(ev.data, ensure_ascii=False, sort_keys=True)
+        writer.writerow([neutralise(row[c]) for c in COLUMNS])
+    return out.getvalue()
