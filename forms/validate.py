@@ -73,8 +73,10 @@ def validate(form: Form, data: Any, *, today: date | None = None) -> tuple[dict,
         if err.validator == "additionalProperties":
             continue
         if err.validator == "required":
+            prefix = _field_path(err)
             for missing in (p for p in err.validator_value if p not in (err.instance or {})):
-                errors.setdefault(missing, Message(N_("This field is required.")))
+                errors.setdefault(f"{prefix}.{missing}" if prefix else missing,
+                                  Message(N_("This field is required.")))
             continue
         name, msg = _explain(form, err, data)
         errors.setdefault(name, msg)
@@ -86,9 +88,14 @@ def validate(form: Form, data: Any, *, today: date | None = None) -> tuple[dict,
     return data, errors
 
 
+def _field_path(err: ValidationError) -> str:
+    """The dotted name of the field an error is about (list positions belong to their list)."""
+    return ".".join(str(p) for p in err.absolute_path if isinstance(p, str))
+
+
 def _explain(form: Form, err: ValidationError, data: dict) -> tuple[str, Message]:
     path = [p for p in err.absolute_path]
-    name = str(path[0]) if path else ""
+    name = _field_path(err)
     kind = err.validator
     if kind == "anyOf" and not path:
         return form.schema.get("x-anyOfField", "_form"), Message(N_("Enter the text or attach a file."))
@@ -123,6 +130,9 @@ def from_html(form: Form, fields: Mapping[str, list[str]], ignore: Iterable[str]
     for name, values in fields.items():
         if name in skip:
             continue
+        if "." in name:
+            _set_nested(form.schema, data, name.split("."), values)
+            continue
         spec = props.get(name)
         if spec is None:
             data[name] = values[0] if len(values) == 1 else values
@@ -132,6 +142,30 @@ def from_html(form: Form, fields: Mapping[str, list[str]], ignore: Iterable[str]
         if spec.get("type") == "array" and name not in data and name not in skip:
             data[name] = []
     return {k: v for k, v in data.items() if v is not None}
+
+
+def _set_nested(schema: dict, data: dict[str, Any], parts: list[str], values: list[str]) -> None:
+    """Place an HTML field named like `checklist.logo.ok` into nested objects, typed by the schema."""
+    spec: dict | None = schema
+    target = data
+    for i, part in enumerate(parts):
+        spec = _resolve(schema, (spec or {}).get("properties", {}).get(part)) if spec is not None else None
+        if i == len(parts) - 1:
+            value = _coerce(spec, values) if spec is not None else (values[0] if len(values) == 1 else values)
+            if value is not None:
+                target[part] = value
+            return
+        nested = target.setdefault(part, {})
+        if not isinstance(nested, dict):
+            return
+        target = nested
+
+
+def _resolve(schema: dict, spec: dict | None) -> dict | None:
+    """Follow a local `$ref` (`#/$defs/name`), keeping the referring entry's own keywords."""
+    if spec and "$ref" in spec and spec["$ref"].startswith("#/$defs/"):
+        return {**schema.get("$defs", {}).get(spec["$ref"].rsplit("/", 1)[1], {}), **spec}
+    return spec
 
 
 def _coerce(spec: dict, values: list[str]) -> Any:

@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -232,6 +233,8 @@ class StoredFile(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # files of one instance with the same name are versions of one logical document
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Document(Base):
@@ -250,6 +253,23 @@ class Document(Base):
     public: Mapped[dict] = mapped_column(JSON)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignedOffMaterial(Base):
+    """The archive of signed-off promotional material (§3.2.3), one row per approval."""
+
+    __tablename__ = "signed_off_materials"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), unique=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    reg_number: Mapped[str] = mapped_column(String(40), index=True)
+    unit_code: Mapped[str] = mapped_column(String(64), index=True)
+    unit_name: Mapped[str] = mapped_column(String(300))
+    material_type: Mapped[str] = mapped_column(String(32), index=True)
+    channel: Mapped[str] = mapped_column(String(32), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    planned_date: Mapped[date] = mapped_column(Date, index=True)
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class RegistrationCounter(Base):
@@ -302,6 +322,6 @@ class AuditEvent(Base):
 __all__ = [
     "Base", "Status", "TaskState", "Unit", "User", "UserRole", "LoginSession", "ApiToken",
     "LoginFailure", "ProcessDefinition", "Instance", "InstanceState", "InboxTask",
-    "ContentVersion", "StoredFile", "Document", "RegistrationCounter", "Notification",
+    "ContentVersion", "StoredFile", "Document", "SignedOffMaterial", "RegistrationCounter", "Notification",
     "AuditHead", "AuditEvent", "utcnow", "date",
 ]

@@ -33,7 +33,8 @@ def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SECRET_KEY": overrides.get("SECRET_KEY") or secret_key(data_dir),
         "BASE_URL": os.environ.get("KELISIM_BASE_URL", "http://127.0.0.1:5000"),
         "MAX_FILE_SIZE": int(os.environ.get("KELISIM_MAX_FILE_MB", "20")) * 1024 * 1024,
-        "MAX_CONTENT_LENGTH": (int(os.environ.get("KELISIM_MAX_FILE_MB", "20")) + 1) * 1024 * 1024,
+        "MAX_VIDEO_SIZE": int(os.environ.get("KELISIM_MAX_VIDEO_MB", "200")) * 1024 * 1024,
+        "LATE_DAYS": int(os.environ.get("KELISIM_LATE_DAYS", "5")),
         "TOKEN_HOURS": int(os.environ.get("KELISIM_TOKEN_HOURS", "12")),
         "SESSION_IDLE_MINUTES": int(os.environ.get("KELISIM_SESSION_IDLE_MINUTES", "30")),
         "SESSION_ABSOLUTE_HOURS": int(os.environ.get("KELISIM_SESSION_ABSOLUTE_HOURS", "12")),
@@ -52,4 +53,6 @@ def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LOGIN_THROTTLE_PER_ADDR": 30,
     }
     config.update(overrides)
+    if "MAX_CONTENT_LENGTH" not in overrides:  # room for the largest file plus the form around it
+        config["MAX_CONTENT_LENGTH"] = max(config["MAX_FILE_SIZE"], config["MAX_VIDEO_SIZE"]) + 1024 * 1024
     return config

@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from forms.validate import from_html
-from processes.usecases import deploy, files, instances, notifications, queries
+from processes.usecases import archive, deploy, files, instances, notifications, queries
+from processes.usecases.material_signoff import file_changes
 from processes.usecases.errors import Invalid
 from processes.usecases.kinds import kind_of
 from web import downloads
@@ -83,18 +84,17 @@ def _submit(c, row, template: str = "task.html", definition=None):
     form = instances.form_of(row)
     data = from_html(form, request.form.to_dict(flat=False), ignore=IGNORED_FIELDS)
     kept_files = list(data.get("file_ids", []))
-    upload = request.files.get("file")
+    uploads = [u for u in request.files.getlist("file") if u.filename]
     try:
-        if upload is not None and upload.filename:
-            stored = files.upload(c, row.instance_id, upload.filename, upload.stream)
-            data["file_ids"] = [stored.id]
+        if uploads:
+            data["file_ids"] = _attach(c, row, form, kept_files, uploads)
         instances.complete_task(c, row.id, data)
     except Invalid as error:
         errors = {k: m.render(_) for k, m in error.errors.items()}
         if "file" in errors:
             errors.setdefault("file_ids", errors.pop("file"))
-        if upload is not None and upload.filename:
-            # nothing of this request is saved, the uploaded file included: ask for it again
+        if uploads:
+            # nothing of this request is saved, the uploaded files included: ask for them again
             data["file_ids"] = kept_files if definition is None else []
             errors.setdefault("file_ids", _("Nothing was saved: attach the file again."))
         if definition is not None:
@@ -106,6 +106,17 @@ def _submit(c, row, template: str = "task.html", definition=None):
     return redirect(url_for("pages.instance", instance_id=row.instance_id, done=1))
 
 
+def _attach(c, row, form, kept: list[int], uploads) -> list[int]:
+    """Store the uploaded files; a file named like a kept one becomes its new version and replaces it."""
+    if form.schema["properties"].get("file_ids", {}).get("maxItems") == 1:
+        kept = []
+    ids = list(kept)
+    for upload in uploads:
+        stored = files.upload(c, row.instance_id, upload.filename, upload.stream)
+        ids = [i for i in ids if not files.same_document(c, i, stored)] + [stored.id]
+    return ids
+
+
 def _render_task(c, row, values, errors, status: int = 200):
     instance = row.instance
     form = instances.form_of(row) if row.form else None
@@ -113,7 +124,8 @@ def _render_task(c, row, values, errors, status: int = 200):
                            versions=queries.versions(c, instance), files=files.instance_files(c, instance.id),
                            documents=files.instance_documents(c, instance.id),
                            events=queries.timeline(c, instance), can_act=_can_act(c, row),
-                           actor_names=queries.actor_names(c, instance))
+                           actor_names=queries.actor_names(c, instance),
+                           changes=file_changes(c, instance) if instance.process_key == "material_signoff" else None)
     return page, status
 
 
@@ -158,6 +170,28 @@ def verify(code: str):
     doc = files.verify_document(ctx(), code)
     status = 200 if doc else 404
     return render_template("verify.html", document=doc, code=code[:32]), status
+
+
+@bp.get("/archive")
+@login_required
+def archive_list():
+    """Signed-off material (§3.2.3), searchable by unit, type, channel and date."""
+    args = request.args
+    flt = archive.ArchiveFilter(
+        text=(args.get("q") or "").strip() or None, unit=args.get("unit") or None,
+        material_type=args.get("type") or None, channel=args.get("channel") or None,
+        since=_date_arg("since"), until=_date_arg("until"))
+    c = ctx()
+    return render_template("archive.html", items=archive.search(c, flt), flt=flt, units=queries.units(c))
+
+
+def _date_arg(name: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(request.args.get(name, "").strip()) if request.args.get(name) else None
+    except ValueError:
+        return None
 
 
 @bp.get("/notifications")

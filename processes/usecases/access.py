@@ -14,12 +14,20 @@ def reads_everything(user: User) -> bool:
     return bool(user.role_names & READ_ALL_ROLES)
 
 
+ARCHIVE_READERS = frozenset({"mcd_specialist", "mcd_head", "rector", "vice_rector", "auditor"})
+
+
 def can_view_instance(session: Session, user: User, instance: Instance) -> bool:
-    """The submitter, anyone who held a task in it, and auditors."""
+    """The submitter, anyone who holds or held a task in it, auditors; archive readers for signed-off material."""
     if reads_everything(user) or instance.started_by_id == user.id:
         return True
-    return bool(session.execute(select(exists().where(
-        InboxTask.instance_id == instance.id, InboxTask.assignee_id == user.id))).scalar())
+    if instance.process_key == "material_signoff" and instance.outcome == "approved" \
+            and user.role_names & ARCHIVE_READERS:
+        return True
+    open_for_role = (InboxTask.state == TaskState.READY.value) & InboxTask.assignee_id.is_(None) \
+        & InboxTask.role.in_(sorted(user.role_names))
+    involved = (InboxTask.assignee_id == user.id) | (InboxTask.completed_by_id == user.id) | open_for_role
+    return bool(session.execute(select(exists().where(InboxTask.instance_id == instance.id, involved))).scalar())
 
 
 def holds_task(user: User, task: InboxTask) -> bool:

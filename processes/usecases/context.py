@@ -20,6 +20,8 @@ class Settings:
 
     base_url: str = "http://127.0.0.1:5000"
     max_file_size: int = 20 * 1024 * 1024
+    max_video_size: int = 200 * 1024 * 1024
+    late_days: int = 5  # §7.4: material reaches MCD at least this many days before publication
     translations_dir: Path | None = None
 
 

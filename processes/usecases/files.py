@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from forms.validate import N_, Message
 from processes.usecases import instances
 from processes.usecases.context import Ctx
+from processes.usecases.kinds import kind_of
 from processes.usecases.errors import Forbidden, Invalid, NotFound, TooLarge, denied
 from storage import audit, blobs, filetypes
 from storage.models import Document, StoredFile
 
-ACCEPTED = {"speech_clearance": {"pdf", "docx", "doc", "odt", "rtf", "txt"}}
+VIDEO = {"mp4"}
 
 
 def upload(ctx: Ctx, instance_id: int, name: str, stream: BinaryIO) -> StoredFile:
@@ -25,23 +26,42 @@ def upload(ctx: Ctx, instance_id: int, name: str, stream: BinaryIO) -> StoredFil
                      f"instance:{instance_id}", "upload")
     try:
         name = filetypes.clean_name(name)
-        allowed = ACCEPTED.get(instance.process_key, set())
+        allowed = kind_of(instance.process_key).accepted
         filetypes.check_extension(name, allowed)
-        blob = ctx.services.blobs.put(stream, ctx.services.settings.max_file_size)
+        limit = _limit(ctx, name)
+        blob = ctx.services.blobs.put(stream, limit)
         content_type = filetypes.check(name, blob.head, allowed)
     except blobs.TooLarge as exc:
-        raise TooLarge(N_("The file is larger than %(n)s MB."),
-                       n=ctx.services.settings.max_file_size // (1024 * 1024)) from exc
+        raise TooLarge(N_("The file is larger than %(n)s MB."), n=_limit(ctx, name) // (1024 * 1024)) from exc
     except filetypes.FileRejected as exc:
         raise Invalid({"file": Message(exc.msgid, exc.params)}) from exc
     row = StoredFile(instance_id=instance.id, name=name, size=blob.size, sha256=blob.sha256,
-                     content_type=content_type, uploaded_by_id=ctx.user.id, created_at=ctx.now())
+                     content_type=content_type, uploaded_by_id=ctx.user.id, created_at=ctx.now(),
+                     version=_next_version(ctx, instance.id, name))
     ctx.session.add(row)
     ctx.session.flush()
     audit.append(ctx.session, ctx.actor, "file_uploaded", instance_id=instance.id, object=f"file:{row.id}",
-                 data={"name": name, "size": blob.size, "sha256": blob.sha256,
+                 data={"name": name, "version": row.version, "size": blob.size, "sha256": blob.sha256,
                        "content_type": content_type}, request_id=ctx.request_id)
     return row
+
+
+def _limit(ctx: Ctx, name: str) -> int:
+    settings = ctx.services.settings
+    return settings.max_video_size if filetypes.extension(name) in VIDEO else settings.max_file_size
+
+
+def _next_version(ctx: Ctx, instance_id: int, name: str) -> int:
+    """Files of one instance with the same name are versions of one document."""
+    count = ctx.session.execute(select(func.count()).select_from(StoredFile).where(
+        StoredFile.instance_id == instance_id, func.lower(StoredFile.name) == name.lower())).scalar_one()
+    return count + 1
+
+
+def same_document(ctx: Ctx, file_id: int, other: StoredFile) -> bool:
+    """True when a file is another version of the same document (same instance, same name)."""
+    row = ctx.session.get(StoredFile, file_id)
+    return row is not None and row.instance_id == other.instance_id and row.name.lower() == other.name.lower()
 
 
 def get_file(ctx: Ctx, file_id: int) -> StoredFile:

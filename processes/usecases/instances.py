@@ -85,7 +85,7 @@ def complete_task(ctx: Ctx, task_id: str, data: Any) -> Instance:
     task.state, task.completed_at, task.completed_by_id = TaskState.COMPLETED.value, ctx.now(), ctx.user.id
     audit.append(ctx.session, ctx.actor, "task_completed", instance_id=instance.id, task=task.name,
                  object=f"task:{task.id}", data=kind.audit_view(task.name, clean),
-                 comment=clean.get("comment"), clause=_clause(instance.process_key),
+                 comment=clean.get("comment"), clause=kind.clause(task.name),
                  request_id=ctx.request_id)
     title = kind.title_of(clean)
     if title:
@@ -172,7 +172,7 @@ def _finish_if_done(ctx: Ctx, instance: Instance, run: Run) -> None:
     instance.outcome = run.data.get("outcome")
     instance.completed_at = ctx.now()
     audit.append(ctx.session, ctx.actor, "instance_completed", instance_id=instance.id,
-                 data={"outcome": instance.outcome}, clause=_clause(instance.process_key),
+                 data={"outcome": instance.outcome}, clause=kind_of(instance.process_key).clause(""),
                  request_id=ctx.request_id)
     kind_of(instance.process_key).on_finish(ctx, instance, run)
 
@@ -188,7 +188,3 @@ def _save(ctx: Ctx, instance: Instance, run: Run) -> None:
         ctx.session.flush()
     except StaleDataError as exc:
         raise Conflict(N_("The instance was changed at the same time; reload and try again.")) from exc
-
-
-def _clause(key: str) -> str | None:
-    return {"speech_clearance": "§8.6"}.get(key)

@@ -17,6 +17,11 @@ class ProcessKind:
     key: str = ""
     start_role: str = "employee"
     lane_roles: dict[str, str] = {}
+    accepted: set[str] = set()  # file extensions its forms take
+
+    def clause(self, task_name: str) -> str | None:
+        """The policy clause a task of this process carries out (for the audit trail)."""
+        return None
 
     def title_of(self, data: dict[str, Any]) -> str | None:
         """Return the instance title from submitted data, or None to keep it."""

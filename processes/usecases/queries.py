@@ -11,12 +11,14 @@ from processes.usecases.access import reads_everything, visible_tasks_filter
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, denied
 from processes.usecases.timezone import start_of_day_utc
-from storage.models import AuditEvent, ContentVersion, Document, InboxTask, Instance, User
+from storage.models import AuditEvent, ContentVersion, Document, InboxTask, Instance, Unit, User
 
 
 def inbox(ctx: Ctx) -> list[InboxTask]:
     """The user's ready tasks, the most urgent first."""
-    rows = ctx.session.execute(select(InboxTask).where(visible_tasks_filter(ctx.user))
+    not_own = (InboxTask.assignee_id == ctx.user.id) | (Instance.started_by_id != ctx.user.id)
+    rows = ctx.session.execute(select(InboxTask).join(Instance, InboxTask.instance_id == Instance.id)
+                               .where(visible_tasks_filter(ctx.user), not_own)
                                .order_by(InboxTask.due_at.is_(None), InboxTask.due_at, InboxTask.created_at))
     return list(rows.scalars().unique())
 
@@ -110,3 +112,7 @@ def documents_by_instance(ctx: Ctx, instance_ids: list[int]) -> dict[int, list[D
                                        .order_by(Document.id)).scalars():
             grouped.setdefault(doc.instance_id, []).append(doc)
     return grouped
+
+
+def units(ctx: Ctx) -> list[Unit]:
+    return list(ctx.session.execute(select(Unit).order_by(Unit.code)).scalars())

@@ -42,6 +42,10 @@ class SpeechClearance(ProcessKind):
     key = "speech_clearance"
     start_role = "employee"
     lane_roles = {"Employee": "employee", "Public person": "public_person"}
+    accepted = {"pdf", "docx", "doc", "odt", "rtf", "txt"}
+
+    def clause(self, task_name: str) -> str | None:
+        return "§8.6"
 
     def title_of(self, data: dict[str, Any]) -> str | None:
         return data.get("title")

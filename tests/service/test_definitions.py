@@ -25,7 +25,8 @@ def test_new_version_on_change_and_old_instances_keep_theirs(act, factory, servi
     with transaction(factory) as s:
         latest = [d for d in deploy.deploy(s, ProcessEngine(changed)) if d.key == "speech_clearance"][0]
         assert latest.version == 2
-        assert s.execute(select(func.count()).select_from(ProcessDefinition)).scalar_one() == 2
+        assert s.execute(select(func.count()).select_from(ProcessDefinition)
+                         .where(ProcessDefinition.key == "speech_clearance")).scalar_one() == 2
         state = s.get(InstanceState, iid).state_json
         assert '"spec"' not in state and len(state) < 40_000
     newer = Services(engine=ProcessEngine(changed), blobs=services.blobs, settings=services.settings)
