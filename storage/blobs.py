@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import time
 import uuid
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 CHUNK = 1024 * 1024
+HEAD = 8192  # bytes kept for sniffing the type
 
 
 class TooLarge(Exception):
@@ -21,6 +23,144 @@ class Blob:
     sha256: str
     size: int
     head: bytes
+
+
+class Spool(io.IOBase):
+    """A temp file in the store's `tmp` dir that hashes what is written to it, as it is written.
+
+    Written sequentially (uploads: Werkzeug's multipart parser writes the file part into it), then
+    finished by the first seek/read (or `finish()`); `BlobStore.put()` then adopts it by fsync +
+    rename, without reading or copying a byte. Its file is created at the first write, so an empty
+    part never touches the disk. Closing a spool that was not adopted deletes its temp file.
+    """
+
+    def __init__(self, store: BlobStore):
+        self.store = store
+        self.path = store.tmp / f"{uuid.uuid4().hex}.part"  # *.part: `sweep` removes what a crash left
+        self.size = 0
+        self._digest = hashlib.sha256()
+        self._head = bytearray()
+        self._file: BinaryIO | None = None
+        self._finished = False
+        self._adopted = False
+
+    # --- writing: hash, count and keep the head as the bytes pass -----------------------------
+
+    def writable(self) -> bool:
+        return not self._finished
+
+    def write(self, data) -> int:  # bytes-like
+        self._check_open()
+        if self._finished:
+            raise io.UnsupportedOperation("spool is finished: written once, sequentially")
+        view = memoryview(data).cast("B")
+        if not view.nbytes:
+            return 0
+        if len(self._head) < HEAD:
+            self._head += view[: HEAD - len(self._head)]
+        self._digest.update(view)
+        self._ensure_file().write(view)
+        self.size += view.nbytes
+        return view.nbytes
+
+    def finish(self) -> Spool:
+        """End writing and rewind; returns self."""
+        self.seek(0)
+        return self
+
+    @property
+    def finished(self) -> bool:
+        return self._finished
+
+    @property
+    def adopted(self) -> bool:
+        return self._adopted
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+    @property
+    def head(self) -> bytes:
+        return bytes(self._head)
+
+    # --- reading back (FileStorage.save, a view that reads the upload) -------------------------
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self._check_open()
+        self._finished = True
+        if self._file is None:  # nothing written: an empty file, not created on disk
+            if (offset, whence) not in ((0, os.SEEK_SET), (0, os.SEEK_CUR), (0, os.SEEK_END)):
+                raise ValueError("seek outside an empty spool")
+            return 0
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        self._check_open()
+        return self._file.tell() if self._file is not None else 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        self._check_open()
+        self._finished = True
+        return self._file.read(size) if self._file is not None else b""
+
+    def read1(self, size: int = -1) -> bytes:
+        self._check_open()
+        self._finished = True
+        return self._file.read1(size) if self._file is not None else b""
+
+    def readinto(self, buffer) -> int:
+        self._check_open()
+        self._finished = True
+        return self._file.readinto(buffer) if self._file is not None else 0
+
+    def readline(self, size: int | None = -1) -> bytes:
+        self._check_open()
+        self._finished = True
+        return self._file.readline(size) if self._file is not None else b""
+
+    def fileno(self) -> int:
+        self._check_open()
+        return self._ensure_file().fileno()
+
+    def flush(self) -> None:
+        if self._file is not None and not self._file.closed:
+            self._file.flush()
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    # --- end of life ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close; unless adopted by `BlobStore.put`, also delete the temp file."""
+        if self.closed:
+            return
+        try:
+            if self._file is not None:
+                self._file.close()
+            if not self._adopted:
+                self.path.unlink(missing_ok=True)
+        finally:
+            super().close()
+
+    discard = close
+
+    def _ensure_file(self) -> BinaryIO:
+        if self._file is None:
+            self._file = open(self.path, "x+b")  # noqa: SIM115 - closed by close()
+        return self._file
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ValueError("I/O operation on closed spool")
 
 
 class BlobStore:
@@ -36,8 +176,20 @@ class BlobStore:
             raise ValueError("not a sha256 hex digest")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
+    def new_spool(self) -> Spool:
+        """A writable temp file in this store that `put` can adopt without copying."""
+        return Spool(self)
+
     def put(self, stream: BinaryIO, max_size: int) -> Blob:
-        """Stream to disk while hashing; durable under its final name when this returns."""
+        """Stream to disk while hashing; durable under its final name when this returns.
+
+        A finished, rewound Spool of this store (or a FileStorage around one) is adopted as it is:
+        fsync and rename, no byte read or written again. Any other stream is copied from its position.
+        """
+        spool = _spool_of(stream)
+        if (spool is not None and spool.store.tmp == self.tmp and spool.finished and not spool.closed
+                and not spool.adopted and spool.tell() == 0):
+            return self._adopt(spool, max_size)
         tmp = self.tmp / f"{uuid.uuid4().hex}.part"
         digest, size, head = hashlib.sha256(), 0, b""
         try:
@@ -46,8 +198,8 @@ class BlobStore:
                     size += len(chunk)
                     if size > max_size:
                         raise TooLarge(f"file is larger than {max_size} bytes")
-                    if len(head) < 8192:
-                        head += chunk[: 8192 - len(head)]
+                    if len(head) < HEAD:
+                        head += chunk[: HEAD - len(head)]
                     digest.update(chunk)
                     out.write(chunk)
                 out.flush()
@@ -60,6 +212,28 @@ class BlobStore:
             return Blob(sha, size, head)
         finally:
             tmp.unlink(missing_ok=True)
+
+    def _adopt(self, spool: Spool, max_size: int) -> Blob:
+        """Make a finished spool durable under its content name; on any error delete it."""
+        try:
+            if spool.size > max_size:
+                raise TooLarge(f"file is larger than {max_size} bytes")
+            handle = spool._ensure_file()  # an empty spool gets its (empty) file only now
+            handle.flush()
+            os.fsync(handle.fileno())
+            sha = spool.sha256
+            final = self.path(sha)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(spool.path, final)
+            spool._adopted = True
+            spool.path = final
+            _fsync_dir(final.parent)
+            handle.seek(0, os.SEEK_END)  # consumed, as a copied stream would be
+            return Blob(sha, spool.size, spool.head)
+        except BaseException:
+            if not spool.adopted:
+                spool.close()  # deletes the temp file
+            raise
 
     def put_bytes(self, data: bytes) -> Blob:
         """Store bytes already in memory (issued PDFs)."""
@@ -84,6 +258,14 @@ class BlobStore:
             if path.stat().st_mtime < cutoff:
                 path.unlink()
         return removed
+
+
+def _spool_of(stream: object) -> Spool | None:
+    """The Spool that `stream` is, or that it wraps (a werkzeug FileStorage's `.stream`)."""
+    if isinstance(stream, Spool):
+        return stream
+    inner = getattr(stream, "stream", None)
+    return inner if isinstance(inner, Spool) else None
 
 
 def _fsync_dir(path: Path) -> None:

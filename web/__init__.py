@@ -25,9 +25,13 @@ PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the application: defaults, then environment, then test overrides."""
+    import processes.usecases.material_signoff  # noqa: F401 - registers the process kind
     import processes.usecases.speech_clearance  # noqa: F401 - registers the process kind
 
     app = Flask(__name__)
+    from web.uploads import UploadRequest
+
+    app.request_class = UploadRequest  # file parts streamed once, into the BlobStore
     app.config.update(web_config.from_env(test_config))
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["kelisim.db"] = make_sessionmaker(engine)
@@ -36,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         engine=ProcessEngine(PROCESSES_DIR),
         blobs=BlobStore(Path(app.config["DATA_DIR"]) / "blobs"),
         settings=Settings(base_url=app.config["BASE_URL"], max_file_size=app.config["MAX_FILE_SIZE"],
+                          max_video_size=app.config["MAX_VIDEO_SIZE"], late_days=app.config["LATE_DAYS"],
                           translations_dir=Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])),
     )
     if app.config.get("AUTO_DEPLOY", True):

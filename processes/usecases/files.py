@@ -29,6 +29,9 @@ def upload(ctx: Ctx, instance_id: int, name: str, stream: BinaryIO) -> StoredFil
         allowed = kind_of(instance.process_key).accepted
         filetypes.check_extension(name, allowed)
         limit = _limit(ctx, name)
+        spooled = getattr(stream, "head", None)
+        if isinstance(spooled, bytes):  # streamed to disk already: refuse a disguised file before keeping it
+            filetypes.check(name, spooled, allowed)
         blob = ctx.services.blobs.put(stream, limit)
         content_type = filetypes.check(name, blob.head, allowed)
     except blobs.TooLarge as exc:
