@@ -82,7 +82,7 @@ class Certificate:
 
     def __post_init__(self) -> None:
         """Refuse data that would print a misleading certificate."""
-        if not _SHA256_HEX.fullmatch(self.fingerprint):
+        if not is_sha256_hex(self.fingerprint):
             raise ValueError("fingerprint must be a SHA-256 hex digest")
         if self.approved_at.utcoffset() is None:
             raise ValueError("approved_at must be timezone-aware")
@@ -205,25 +205,43 @@ def render_certificate(cert: Certificate, translations_dir: Path | None = None) 
 
 def render_certificate_html(cert: Certificate, translations_dir: Path | None = None) -> str:
     """Render the certificate's HTML (all user data autoescaped)."""
-    template = _jinja_env().get_template("certificate.html")
-    return template.render(
+    return render_document_html(
+        "certificate.html",
+        document_gettexts(translations_dir),
         cert=cert,
         event_date=cert.event_date.strftime("%d.%m.%Y"),
-        approved_at=_local_time(cert.approved_at),
-        fingerprint_lines=_fingerprint_lines(cert.fingerprint),
+        approved_at=local_time(cert.approved_at),
+        fingerprint_lines=fingerprint_lines(cert.fingerprint),
         qr_uri=qr_svg_data_uri(cert.verify_url),
-        gettexts=_gettexts(translations_dir or DEFAULT_TRANSLATIONS_DIR),
     )
 
 
-def _local_time(moment: datetime) -> str:
+def render_document_html(
+    template_name: str, gettexts: dict[str, Callable[[str], str]], **context: object
+) -> str:
+    """Render one of our document templates: autoescaped, strict, labels through ``gettexts``."""
+    template = _jinja_env().get_template(template_name)
+    return template.render(gettexts=gettexts, **context)
+
+
+def document_gettexts(translations_dir: Path | None = None) -> dict[str, Callable[[str], str]]:
+    """Return a gettext function per document language (kk, ru, en), in that order."""
+    return _gettexts(translations_dir or DEFAULT_TRANSLATIONS_DIR)
+
+
+def is_sha256_hex(value: str) -> bool:
+    """Tell whether ``value`` is a SHA-256 hex digest (64 hex digits)."""
+    return isinstance(value, str) and _SHA256_HEX.fullmatch(value) is not None
+
+
+def local_time(moment: datetime) -> str:
     """Format an aware datetime in Asia/Almaty time with its UTC offset."""
     local = moment.astimezone(DISPLAY_ZONE)
     offset = local.strftime("%z")
     return f"{local:%d.%m.%Y %H:%M} (UTC{offset[:3]}:{offset[3:]})"
 
 
-def _fingerprint_lines(fingerprint: str) -> list[str]:
+def fingerprint_lines(fingerprint: str) -> list[str]:
     """Split a SHA-256 hex digest into two lines of four 8-digit groups."""
     digits = fingerprint.lower()
     groups = [digits[i : i + 8] for i in range(0, len(digits), 8)]

@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, jsonify, request
 
 from processes.usecases import deploy, files, instances, queries
-from processes.usecases.kinds import kind_of
 from storage import accounts, audit
 from storage.models import AuditEvent, InboxTask, Instance
 from web import downloads
@@ -120,7 +119,7 @@ def get_task(task_id: str):
     c = ctx()
     task = instances.task_for(c, task_id)
     form = instances.form_of(task) if task.form else None
-    prefill = kind_of(task.process_key).prefill(c, task.instance, task) if task.state == "ready" else {}
+    prefill = instances.prefill(c, task)
     return jsonify({**task_json(task), "state": task.state, "form": form.schema if form else None,
                     "ui": form.ui if form else None, "data": prefill})
 

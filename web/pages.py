@@ -54,7 +54,8 @@ def new_instance(key: str):
     definition = deploy.current(c.session, key)
     if request.method == "GET":
         form = _first_form(c, definition)
-        return render_template("new.html", definition=definition, form=form, values={}, errors={})
+        return render_template("new.html", definition=definition, form=form,
+                               values=kind_of(key).start_prefill(c), errors={})
     instance = instances.start_instance(c, key)
     task = instances.ready_tasks(c, instance)[0]
     return _submit(c, task, template="new.html", definition=definition)
@@ -74,9 +75,7 @@ def task(task_id: str):
     c = ctx()
     row = instances.task_for(c, task_id)
     if request.method == "GET":
-        kind = kind_of(row.process_key)
-        prefill = kind.prefill(c, row.instance, row) if row.state == "ready" else {}
-        return _render_task(c, row, prefill, {})
+        return _render_task(c, row, instances.prefill(c, row), {})
     return _submit(c, row)
 
 

@@ -61,6 +61,15 @@ def form_of(task: InboxTask) -> Form:
     return load_form(task.form, task.ui_form)
 
 
+def prefill(ctx: Ctx, task: InboxTask) -> dict[str, Any]:
+    """The values a ready task's form starts with: only fields of that form."""
+    if task.state != TaskState.READY.value or not task.form:
+        return {}
+    fields = form_of(task).schema.get("properties", {})
+    values = kind_of(task.process_key).prefill(ctx, task.instance, task)
+    return {k: v for k, v in values.items() if k in fields}
+
+
 def complete_task(ctx: Ctx, task_id: str, data: Any) -> Instance:
     """Validate the data against the task's form and complete the task as the current user."""
     task = task_for(ctx, task_id)
@@ -90,7 +99,7 @@ def complete_task(ctx: Ctx, task_id: str, data: Any) -> Instance:
     title = kind.title_of(clean)
     if title:
         instance.title = title[:500]
-    kind.after_complete(ctx, instance, task, clean, run)
+    kind.after_complete(ctx, instance, task, engine_data, run)
     _sync_inbox(ctx, instance, run, completed=task.id)
     _finish_if_done(ctx, instance, run)
     _save(ctx, instance, run)

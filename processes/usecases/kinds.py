@@ -45,6 +45,10 @@ class ProcessKind:
     def on_finish(self, ctx: Ctx, instance: Instance, run: Run) -> None:
         """React to the end of the instance (issue documents, inform the submitter)."""
 
+    def start_prefill(self, ctx: Ctx) -> dict[str, Any]:
+        """Return the values the first form starts with, before any instance exists."""
+        return {}
+
     def prefill(self, ctx: Ctx, instance: Instance, task: InboxTask) -> dict[str, Any]:
         """Return the values a task's form starts with."""
         return {}

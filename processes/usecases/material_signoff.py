@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from forms.validate import N_, Message
 from processes.engine import Run, UserTask
 from processes.usecases import notifications, registration
-from processes.usecases.context import Ctx
+from processes.signoff_sheet import ChecklistLine, Reviewer, SheetFile, SignoffSheet, render_signoff_sheet
+from processes.usecases.context import Ctx, Settings
 from processes.usecases.errors import Forbidden, Invalid
-from processes.usecases.kinds import ProcessKind, register
+from processes.usecases.kinds import RENDERERS, ProcessKind, register
 from processes.usecases.routing import holders, resolve_approver
 from processes.usecases.timezone import start_of_day_utc, today_local
 from storage import audit
@@ -96,7 +97,7 @@ class MaterialSignoff(ProcessKind):
                        run: Run) -> None:
         if task.name in SUBMIT_TASKS:
             record_round(ctx, instance, task, data)
-        elif data.get("decision") == "revise":
+        elif "revise" in (data.get("decision"), data.get("management_decision")):
             notifications.notify(ctx, instance.started_by_id, instance, "revision_requested",
                                  title=instance.title, comment=data.get("comment", ""))
 
@@ -105,6 +106,10 @@ class MaterialSignoff(ProcessKind):
             issue_sheet(ctx, instance, run.data)
         notifications.notify(ctx, instance.started_by_id, instance, "outcome", title=instance.title,
                              outcome=instance.outcome or "")
+
+    def start_prefill(self, ctx: Ctx) -> dict[str, Any]:
+        unit = ctx.user.unit
+        return {"unit": unit.code} if unit else {}
 
     def prefill(self, ctx: Ctx, instance: Instance, task: InboxTask) -> dict[str, Any]:
         if task.name == "Task_Submit":
@@ -208,4 +213,23 @@ def reviewers(ctx: Ctx, instance: Instance) -> list[dict[str, Any]]:
     return out
 
 
+def sheet_pdf(doc: Document, settings: Settings) -> bytes:
+    """Render a sign-off sheet from what was fixed when it was issued."""
+    p = doc.public
+    sheet = SignoffSheet(
+        reg_number=doc.reg_number, unit_name=p["unit"], title=p["title"], material_type=p["material_type"],
+        channel=p["channel"], audiences=p["audiences"], planned_date=date.fromisoformat(p["planned_date"]),
+        files=[SheetFile(name=f["name"], version=f["version"], size=f["size"], sha256=f["sha256"]) for f in p["files"]],
+        checklist=[ChecklistLine(item=k, ok=bool(v.get("ok")), remark=v.get("remark", ""))
+                   for k, v in p["checklist"].items()],
+        override_reason=p.get("override_reason") or None,
+        reviewers=[Reviewer(role=r["role"], name=r["name"], position=r["position"], decision=r["decision"],
+                            at=datetime.fromisoformat(r["at"])) for r in p["reviewers"]],
+        approved_at=datetime.fromisoformat(p["approved_at"]), verification_code=doc.verification_code,
+        verify_url=f"{settings.base_url.rstrip('/')}/verify/{doc.verification_code}",
+    )
+    return render_signoff_sheet(sheet, settings.translations_dir)
+
+
 register(MaterialSignoff())
+RENDERERS[SHEET] = sheet_pdf
