@@ -96,3 +96,44 @@ def test_matrix(client, app, world, username):
             response = client.post(url, data={"decision": "reject", "comment": "no", "csrf_token": token})
         ok = 200 <= response.status_code < 300 or (response.status_code == 302 and method == "POST")
         assert ok == (name in allowed), (username, name, response.status_code)
+
+
+@pytest.fixture
+def material_world(client):
+    """unit.head's material waiting in the MCD specialists' review queue."""
+    from tests.helpers import event_date
+
+    head = api_token(client, "unit.head")
+    started = client.post("/api/v1/processes/material_signoff/instances", headers=head).get_json()
+    up = client.post(f"/api/v1/instances/{started['id']}/files", headers=head,
+                     data={"file": (io.BytesIO(b"%PDF-1.7 x"), "m.pdf")}, content_type="multipart/form-data")
+    data = {"unit": "FE-IS", "material_type": "poster", "channel": "website", "audiences": ["students"],
+            "planned_date": event_date(20), "title": "Poster", "file_ids": [up.get_json()["id"]]}
+    client.post(f"/api/v1/tasks/{started['tasks'][0]['id']}/complete", headers=head, json={"data": data})
+    return {"instance": started["id"], "file": up.get_json()["id"]}
+
+
+MATERIAL_VIEW = {"instance", "events", "file", "page instance", "page file"}
+MATERIAL_ALLOWED = {"unit.head": MATERIAL_VIEW, "mcd.specialist": MATERIAL_VIEW, "auditor": MATERIAL_VIEW}
+
+
+@pytest.mark.parametrize("username", USERNAMES)
+def test_material_matrix(client, material_world, username):
+    i, f = material_world["instance"], material_world["file"]
+    headers = api_token(client, username)
+    calls = {"instance": f"/api/v1/instances/{i}", "events": f"/api/v1/instances/{i}/events",
+             "file": f"/api/v1/files/{f}"}
+    allowed = MATERIAL_ALLOWED.get(username, set())
+    for name, url in calls.items():
+        response = client.get(url, headers=headers, buffered=True)
+        assert (200 <= response.status_code < 300) == (name in allowed), (username, name, response.status_code)
+    upload = client.post(f"/api/v1/instances/{i}/files", headers=headers,
+                         data={"file": (io.BytesIO(b"%PDF-1.7 y"), "n.pdf")}, content_type="multipart/form-data")
+    assert not 200 <= upload.status_code < 300, (username, "upload during review")
+    login(client, username)
+    for name, url in {"page instance": f"/instances/{i}", "page file": f"/files/{f}"}.items():
+        response = client.get(url, buffered=True)
+        assert (response.status_code == 200) == (name in allowed), (username, name, response.status_code)
+    archive = client.get("/archive")
+    readers = {"mcd.specialist", "mcd.head", "rector", "vr.finance", "vr.academic", "auditor"}
+    assert (archive.status_code == 200) == (username in readers), (username, archive.status_code)
