@@ -103,7 +103,7 @@ class MaterialSignoff(ProcessKind):
 
     def on_finish(self, ctx: Ctx, instance: Instance, run: Run) -> None:
         if instance.outcome == "approved":
-            issue_sheet(ctx, instance, run.data)
+            issue_sheet(ctx, instance, last_review(ctx, instance))
         notifications.notify(ctx, instance.started_by_id, instance, "outcome", title=instance.title,
                              outcome=instance.outcome or "")
 
@@ -167,7 +167,15 @@ def file_changes(ctx: Ctx, instance: Instance) -> list[dict[str, Any]]:
     return changes
 
 
-def issue_sheet(ctx: Ctx, instance: Instance, engine_data: dict[str, Any]) -> Document:
+def last_review(ctx: Ctx, instance: Instance) -> dict[str, Any]:
+    """The data of the latest MCD review, as the audit trail recorded it (not stale task data)."""
+    event = ctx.session.execute(select(AuditEvent).where(
+        AuditEvent.instance_id == instance.id, AuditEvent.action == "task_completed",
+        AuditEvent.task == "Task_Review").order_by(AuditEvent.seq.desc()).limit(1)).scalar_one()
+    return event.data
+
+
+def issue_sheet(ctx: Ctx, instance: Instance, review: dict[str, Any]) -> Document:
     """Issue the sign-off sheet (its PDF follows the commit) and file the material in the archive."""
     last = latest_round(ctx, instance)
     data = last.data
@@ -179,7 +187,7 @@ def issue_sheet(ctx: Ctx, instance: Instance, engine_data: dict[str, Any]) -> Do
     public = {"reg_number": reg_number, "unit": unit.name_kk, "unit_ru": unit.name_ru, "title": data["title"],
               "material_type": data["material_type"], "channel": data["channel"],
               "audiences": data["audiences"], "planned_date": data["planned_date"], "files": files,
-              "checklist": engine_data.get("checklist", {}), "override_reason": engine_data.get("override_reason"),
+              "checklist": review.get("checklist", {}), "override_reason": review.get("override_reason"),
               "reviewers": reviewers(ctx, instance), "approved_at": ctx.now().isoformat(),
               "content_sha256": last.sha256}
     doc = Document(instance_id=instance.id, kind=SHEET, title=reg_number, reg_number=reg_number,

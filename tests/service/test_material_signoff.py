@@ -191,3 +191,18 @@ def test_video_limit_and_submitter_cannot_review(act, services):
     review = act("mcd.specialist", lambda c: instances.ready_tasks(c, c.session.get(Instance, iid))[0])
     with pytest.raises(Forbidden):
         act("mcd.specialist", instances.complete_task, review.id, {"checklist": CHECK_OK, "decision": "approve"})
+
+
+def test_sheet_shows_the_final_review_not_an_earlier_override(act, factory):
+    iid = submit(act)
+    failing = {**CHECK_OK, "fonts": {"ok": False, "remark": "wrong font"}}
+    act("mcd.specialist", instances.complete_task, task_of(act, "mcd.specialist", iid).id,
+        {"checklist": failing, "decision": "revise", "comment": "Fonts", "override_reason": "draft reason"})
+    revise = task_of(act, "unit.head", iid)
+    act("unit.head", instances.complete_task, revise.id, material(file_ids=act("unit.head", processes_prefill, iid,
+                                                                                revise.id)["file_ids"]))
+    act("mcd.specialist", instances.complete_task, task_of(act, "mcd.specialist", iid).id,
+        {"checklist": CHECK_OK, "decision": "approve"})
+    with factory() as s:
+        doc = s.execute(select(Document).where(Document.instance_id == iid)).scalar_one()
+    assert doc.public["override_reason"] is None and all(v["ok"] for v in doc.public["checklist"].values())
