@@ -60,7 +60,7 @@ def test_mass_media_material_with_a_revised_file(client):
     pdf = client.get(f"/api/v1/documents/{sheet['id']}", headers=aud, buffered=True)
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     verify = client.get(f"/verify/{sheet['verification_code']}").get_data(as_text=True)
-    assert second["sha256"] in verify or sheet["reg_number"] in verify
+    assert second["sha256"] in verify and poster["sha256"] in verify and first["sha256"] not in verify
     login(client, "mcd.head")
     archive = client.get("/archive?channel=mass_media").get_data(as_text=True)
     assert sheet["reg_number"] in archive
