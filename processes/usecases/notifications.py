@@ -9,6 +9,8 @@ from storage.models import Instance, Notification
 
 def notify(ctx: Ctx, user_id: int, instance: Instance | None, kind: str, **params) -> None:
     """Queue a notification in the caller's transaction."""
+    if instance is not None:
+        params.setdefault("process", instance.process_key)
     ctx.session.add(Notification(user_id=user_id, instance_id=instance.id if instance else None,
                                  kind=kind, params=params, created_at=ctx.now()))
 

@@ -46,6 +46,9 @@ def test_mass_media_material_with_a_revised_file(client):
     assert "override_reason" in errors
     complete(client, spec, review["id"], {"checklist": failing, "decision": "revise", "comment": "Fix the phone"})
     revise = ready(client, head, iid)
+    login(client, "unit.head")
+    notes = client.get("/notifications", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Your material" in notes and "Fix the phone" in notes
     second = upload(client, head, iid, "booklet.pdf", b"%PDF-1.7 second")
     assert second["sha256"] == hashlib.sha256(b"%PDF-1.7 second").hexdigest()
     complete(client, head, revise["id"], {**data, "file_ids": [second["id"], poster["id"]]})
