@@ -1,25 +1,16 @@
 """Auditor pages: every instance with filters, and the chain's verification."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from processes.usecases import exports, queries
 from storage import audit
-from web.unit_of_work import ctx
+from web.unit_of_work import ctx, date_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-
-def _date(name: str) -> date | None:
-    raw = request.args.get(name, "").strip()
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
 
 
 @bp.get("/instances")
@@ -28,7 +19,7 @@ def instances():
     flt = queries.InstanceFilter(
         process=request.args.get("process") or None, status=request.args.get("status") or None,
         outcome=request.args.get("outcome") or None, person=(request.args.get("person") or "").strip() or None,
-        since=_date("since"), until=_date("until"))
+        since=date_arg("since"), until=date_arg("until"))
     rows = queries.all_instances(ctx(), flt)
     return render_template("audit_instances.html", instances=rows, flt=flt)
 

@@ -19,8 +19,8 @@ def document_response(c: Ctx, row: Document):
         render_documents(row.instance_id)
         row = c.session.get(Document, doc_id)
         if row is None or row.sha256 is None:
-            from processes.usecases.errors import Conflict
             from forms.validate import N_
+            from processes.usecases.errors import Conflict
 
             raise Conflict(N_("The document is still being prepared; try again in a moment."))
     return _attachment(c, row.sha256, f"{row.reg_number}.pdf", "application/pdf")

@@ -7,11 +7,10 @@ from flask_login import login_required
 
 from forms.validate import from_html
 from processes.usecases import archive, deploy, files, instances, notifications, queries
-from processes.usecases.material_signoff import file_changes
 from processes.usecases.errors import Invalid
 from processes.usecases.kinds import kind_of
 from web import downloads
-from web.unit_of_work import commit, ctx, render_documents
+from web.unit_of_work import commit, ctx, date_arg, render_documents
 
 bp = Blueprint("pages", __name__)
 IGNORED_FIELDS = ("csrf_token", "file")
@@ -53,20 +52,12 @@ def new_instance(key: str):
     c = ctx()
     definition = deploy.current(c.session, key)
     if request.method == "GET":
-        form = _first_form(c, definition)
+        form = instances.first_form(c, definition)
         return render_template("new.html", definition=definition, form=form,
                                values=kind_of(key).start_prefill(c), errors={})
     instance = instances.start_instance(c, key)
     task = instances.ready_tasks(c, instance)[0]
     return _submit(c, task, template="new.html", definition=definition)
-
-
-def _first_form(c, definition):
-    run = c.services.engine.start(definition.spec_json, {})
-    first = run.ready_user_tasks()[0]
-    from forms.validate import load_form
-
-    return load_form(first.form, first.ui_form)
 
 
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
@@ -124,7 +115,7 @@ def _render_task(c, row, values, errors, status: int = 200):
                            documents=files.instance_documents(c, instance.id),
                            events=queries.timeline(c, instance), can_act=_can_act(c, row),
                            actor_names=queries.actor_names(c, instance),
-                           changes=file_changes(c, instance) if instance.process_key == "material_signoff" else None)
+                           changes=kind_of(instance.process_key).file_changes(c, instance))
     return page, status
 
 
@@ -179,18 +170,10 @@ def archive_list():
     flt = archive.ArchiveFilter(
         text=(args.get("q") or "").strip() or None, unit=args.get("unit") or None,
         material_type=args.get("type") or None, channel=args.get("channel") or None,
-        since=_date_arg("since"), until=_date_arg("until"))
+        since=date_arg("since"), until=date_arg("until"))
     c = ctx()
     return render_template("archive.html", items=archive.search(c, flt), flt=flt, units=queries.units(c))
 
-
-def _date_arg(name: str):
-    from datetime import date
-
-    try:
-        return date.fromisoformat(request.args.get(name, "").strip()) if request.args.get(name) else None
-    except ValueError:
-        return None
 
 
 @bp.get("/notifications")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from flask import Flask, current_app, g, request
 from flask_login import current_user
@@ -100,3 +101,12 @@ def render_documents(instance_id: int) -> None:
     if session is not None:
         session.rollback()  # hold no transaction (nor SQLite's write lock) while rendering
     render_pending(current_app.extensions["kelisim.db"], services(), instance_id)
+
+
+def date_arg(name: str) -> date | None:
+    """A query-string date (ISO), or None when absent or malformed (filters then ignore it)."""
+    raw = request.args.get(name, "").strip()
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None

@@ -12,6 +12,7 @@ from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, denied
 from storage.models import SignedOffMaterial
 
+
 @dataclass(frozen=True)
 class ArchiveFilter:
     text: str | None = None

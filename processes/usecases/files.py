@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from forms.validate import N_, Message
 from processes.usecases import instances
 from processes.usecases.context import Ctx
-from processes.usecases.kinds import kind_of
 from processes.usecases.errors import Forbidden, Invalid, NotFound, TooLarge, denied
+from processes.usecases.kinds import kind_of
 from storage import audit, blobs, filetypes
 from storage.models import Document, StoredFile
 

@@ -45,6 +45,12 @@ def start_instance(ctx: Ctx, key: str) -> Instance:
     return instance
 
 
+def first_form(ctx: Ctx, definition) -> Form:
+    """The form a new instance of a process starts with (found by running its start in memory)."""
+    first = ctx.services.engine.start(definition.spec_json, {}).ready_user_tasks()[0]
+    return load_form(first.form, first.ui_form)
+
+
 def task_for(ctx: Ctx, task_id: str) -> InboxTask:
     """Return a task the user may at least see; 404 when even its existence is private."""
     task = ctx.session.get(InboxTask, task_id)

@@ -53,6 +53,10 @@ class ProcessKind:
         """Return the values a task's form starts with."""
         return {}
 
+    def file_changes(self, ctx: Ctx, instance: Instance) -> list[dict[str, Any]] | None:
+        """Each file of the latest round against the round before, for processes with file rounds."""
+        return None
+
     def audit_view(self, task_name: str, data: dict[str, Any]) -> dict[str, Any]:
         """Return the submitted data as the audit trail records it."""
         return data

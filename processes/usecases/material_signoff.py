@@ -9,16 +9,31 @@ from sqlalchemy import func, select
 
 from forms.validate import N_, Message
 from processes.engine import Run, UserTask
+from processes.signoff_sheet import (
+    ChecklistLine,
+    Reviewer,
+    SheetFile,
+    SignoffSheet,
+    render_signoff_sheet,
+)
 from processes.usecases import notifications, registration
-from processes.signoff_sheet import ChecklistLine, Reviewer, SheetFile, SignoffSheet, render_signoff_sheet
 from processes.usecases.context import Ctx, Settings
 from processes.usecases.errors import Forbidden, Invalid
 from processes.usecases.kinds import RENDERERS, ProcessKind, register
 from processes.usecases.routing import holders, resolve_approver
 from processes.usecases.timezone import start_of_day_utc, today_local
 from storage import audit
-from storage.models import (AuditEvent, ContentVersion, Document, InboxTask, Instance, SignedOffMaterial, StoredFile, Unit,
-                            User)
+from storage.models import (
+    AuditEvent,
+    ContentVersion,
+    Document,
+    InboxTask,
+    Instance,
+    SignedOffMaterial,
+    StoredFile,
+    Unit,
+    User,
+)
 
 KEY = "material_signoff"
 SUBMIT_TASKS = {"Task_Submit", "Task_Revise"}
@@ -110,6 +125,9 @@ class MaterialSignoff(ProcessKind):
     def start_prefill(self, ctx: Ctx) -> dict[str, Any]:
         unit = ctx.user.unit
         return {"unit": unit.code} if unit else {}
+
+    def file_changes(self, ctx: Ctx, instance: Instance) -> list[dict[str, Any]] | None:
+        return file_changes(ctx, instance)
 
     def prefill(self, ctx: Ctx, instance: Instance, task: InboxTask) -> dict[str, Any]:
         if task.name == "Task_Submit":

@@ -11,7 +11,15 @@ from processes.usecases.access import reads_everything, visible_tasks_filter
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, denied
 from processes.usecases.timezone import start_of_day_utc
-from storage.models import AuditEvent, ContentVersion, Document, InboxTask, Instance, Unit, User
+from storage.models import (
+    AuditEvent,
+    ContentVersion,
+    Document,
+    InboxTask,
+    Instance,
+    Unit,
+    User,
+)
 
 
 def inbox(ctx: Ctx) -> list[InboxTask]:
