@@ -7,6 +7,7 @@ import uuid
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from processes.mailer import send_pending
 from processes.rendering import render_pending
 from processes.usecases import timers
 from processes.usecases.context import Ctx, Services
@@ -34,6 +35,7 @@ def tick(factory: sessionmaker[Session], services: Services) -> int:
         except Exception:  # keep the worker alive; the instance is retried next tick
             log.exception("instance %s: timer processing failed", instance_id)
     render_pending(factory, services)  # documents whose rendering was interrupted
+    send_pending(factory, services.settings.smtp)
     return done
 
 

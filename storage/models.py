@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -290,6 +291,22 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class OutboxMail(Base):
+    """An e-mail written in the same transaction as its cause and sent by the worker after commit."""
+
+    __tablename__ = "outbox_mail"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
+    recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class AuditHead(Base):
     """Single row holding the chain head; locked to serialise appends."""
 
@@ -319,9 +336,22 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class CalendarDay(Base):
+    """An administrator's override of the Republic of Kazakhstan working-day calendar for one date:
+    'working' (a transferred working day, e.g. a Saturday) or 'day_off' (an extra day off)."""
+
+    __tablename__ = "calendar_days"
+    __table_args__ = (CheckConstraint("kind IN ('working', 'day_off')", name="kind"),)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 __all__ = [
     "Base", "Status", "TaskState", "Unit", "User", "UserRole", "LoginSession", "ApiToken",
     "LoginFailure", "ProcessDefinition", "Instance", "InstanceState", "InboxTask",
     "ContentVersion", "StoredFile", "Document", "SignedOffMaterial", "RegistrationCounter", "Notification",
-    "AuditHead", "AuditEvent", "utcnow", "date",
+    "AuditHead", "AuditEvent", "CalendarDay", "utcnow", "date",
 ]

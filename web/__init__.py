@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from processes.engine import ProcessEngine
 from processes.usecases import deploy
-from processes.usecases.context import Services, Settings
+from processes.usecases.context import Services, Settings, SmtpSettings
 from storage.blobs import BlobStore
 from storage.db import make_engine, make_sessionmaker, transaction
 from web import config as web_config
@@ -41,7 +41,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         blobs=BlobStore(Path(app.config["DATA_DIR"]) / "blobs"),
         settings=Settings(base_url=app.config["BASE_URL"], max_file_size=app.config["MAX_FILE_SIZE"],
                           max_video_size=app.config["MAX_VIDEO_SIZE"], late_days=app.config["LATE_DAYS"],
-                          translations_dir=Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])),
+                          translations_dir=Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]),
+                          smtp=_smtp(app.config)),
     )
     if app.config.get("AUTO_DEPLOY", True):
         with transaction(app.extensions["kelisim.db"]) as db:
@@ -55,6 +56,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for name in ("weasyprint", "weasyprint.progress"):
         logging.getLogger(name).setLevel(logging.ERROR)
     return app
+
+
+def _smtp(config) -> SmtpSettings | None:
+    """Mail is on when KELISIM_SMTP_HOST is set."""
+    if not config.get("SMTP_HOST"):
+        return None
+    return SmtpSettings(host=config["SMTP_HOST"], port=config["SMTP_PORT"], sender=config["SMTP_FROM"],
+                        username=config["SMTP_USER"], password=config["SMTP_PASSWORD"],
+                        starttls=config["SMTP_STARTTLS"])
 
 
 def select_locale() -> str:

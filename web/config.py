@@ -49,6 +49,12 @@ def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "LANGUAGES": ["kk", "ru", "en"],
+        "SMTP_HOST": os.environ.get("KELISIM_SMTP_HOST") or None,
+        "SMTP_PORT": int(os.environ.get("KELISIM_SMTP_PORT", "25")),
+        "SMTP_USER": os.environ.get("KELISIM_SMTP_USER") or None,
+        "SMTP_PASSWORD": os.environ.get("KELISIM_SMTP_PASSWORD") or None,
+        "SMTP_FROM": os.environ.get("KELISIM_SMTP_FROM", "kelisim@kineu.kz"),
+        "SMTP_STARTTLS": os.environ.get("KELISIM_SMTP_STARTTLS") == "1",
         "LOGIN_THROTTLE_PER_USER": 5,
         "LOGIN_THROTTLE_PER_ADDR": 30,
     }

@@ -15,6 +15,19 @@ from storage.models import User, utcnow
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    """Where e-mail goes; mail is off when the application has none."""
+
+    host: str
+    port: int = 25
+    sender: str = "kelisim@localhost"
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Limits and knobs the application passes down (read from configuration by the caller)."""
 
@@ -23,6 +36,7 @@ class Settings:
     max_video_size: int = 200 * 1024 * 1024
     late_days: int = 5  # §7.4: material reaches MCD at least this many days before publication
     translations_dir: Path | None = None
+    smtp: SmtpSettings | None = None
 
 
 @dataclass

@@ -4,15 +4,20 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from processes.usecases.context import Ctx
-from storage.models import Instance, Notification
+from processes.usecases import mail
+from storage.models import Instance, Notification, User
 
 
 def notify(ctx: Ctx, user_id: int, instance: Instance | None, kind: str, **params) -> None:
     """Queue a notification in the caller's transaction."""
     if instance is not None:
         params.setdefault("process", instance.process_key)
-    ctx.session.add(Notification(user_id=user_id, instance_id=instance.id if instance else None,
-                                 kind=kind, params=params, created_at=ctx.now()))
+    note = Notification(user_id=user_id, instance_id=instance.id if instance else None,
+                        kind=kind, params=params, created_at=ctx.now())
+    ctx.session.add(note)
+    if ctx.services.settings.smtp is not None:
+        ctx.session.flush()
+        mail.enqueue(ctx, ctx.session.get(User, user_id), note)
 
 
 def for_user(ctx: Ctx, limit: int = 50) -> list[Notification]:
