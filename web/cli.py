@@ -155,6 +155,46 @@ def files_sweep(grace: int) -> None:
 
 
 @main.group()
+def calendar() -> None:
+    """The working-day calendar: transferred working days and extra days off (administrators)."""
+
+
+@calendar.command("set")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("kind", type=click.Choice(["working", "day_off"]))
+@click.option("--note", default="", help="Why, e.g. the government decree.")
+@click.option("--as", "username", default="admin", show_default=True, help="The administrator acting.")
+def calendar_set(day, kind: str, note: str, username: str) -> None:
+    """Declare DAY a working day or a day off (applies to deadlines computed afterwards)."""
+    from processes.usecases import calendar as cal
+    from processes.usecases.context import Ctx
+    from processes.usecases.errors import DomainError
+
+    app = _app()
+    try:
+        with transaction(_factory(app)) as session:
+            actor = accounts.find_user(session, username)
+            if actor is None:
+                raise click.ClickException(f"no user {username}")
+            cal.set_day(Ctx(session=session, services=_services(app), user=actor), day.date(), kind, note)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{day.date().isoformat()}: {kind}")
+
+
+@calendar.command("list")
+def calendar_list() -> None:
+    """List the days the administrator changed."""
+    from processes.usecases import calendar as cal
+    from processes.usecases.context import Ctx
+
+    app = _app()
+    with transaction(_factory(app)) as session:
+        for row in cal.list_days(Ctx(session=session, services=_services(app))):
+            click.echo(f"{row.day.isoformat()}  {row.kind:<8} {row.note}")
+
+
+@main.group()
 def user() -> None:
     """Account commands."""
 

@@ -102,3 +102,18 @@ def test_the_database_refuses_an_unknown_kind(factory):
     with factory() as s, pytest.raises(IntegrityError):
         s.add(CalendarDay(day=SATURDAY, kind="holiday", note="", created_by="admin"))
         s.commit()
+
+
+def test_calendar_cli(db_url, tmp_path, monkeypatch, factory):
+    from click.testing import CliRunner
+
+    from web.cli import main
+
+    monkeypatch.setenv("KELISIM_DATABASE_URL", db_url)
+    monkeypatch.setenv("KELISIM_DATA_DIR", str(tmp_path / "cli"))
+    ok = CliRunner().invoke(main, ["calendar", "set", "2026-10-10", "working", "--note", "Decree 123"])
+    assert ok.exit_code == 0, ok.output
+    refused = CliRunner().invoke(main, ["calendar", "set", "2026-10-12", "day_off", "--as", "employee"])
+    assert refused.exit_code != 0
+    listed = CliRunner().invoke(main, ["calendar", "list"])
+    assert "2026-10-10  working  Decree 123" in listed.output and "2026-10-12" not in listed.output
