@@ -10,6 +10,7 @@ from flask import Flask, abort, current_app, g, request, session
 from flask_babel import Babel
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from processes.engine import ProcessEngine
 from processes.usecases import deploy
@@ -19,6 +20,7 @@ from storage.db import make_engine, make_sessionmaker, transaction
 from web import config as web_config
 
 csrf = CSRFProtect()
+MAX_ID = 2**31 - 1  # ids are INTEGER columns on PostgreSQL
 babel = Babel()
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 
@@ -33,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.request_class = UploadRequest  # file parts streamed once, into the BlobStore
     app.config.update(web_config.from_env(test_config))
+    app.url_map.converters["id"] = IdConverter
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["kelisim.db"] = make_sessionmaker(engine)
     app.extensions["kelisim.engine"] = engine
@@ -65,6 +68,13 @@ def _smtp(config) -> SmtpSettings | None:
     return SmtpSettings(host=config["SMTP_HOST"], port=config["SMTP_PORT"], sender=config["SMTP_FROM"],
                         username=config["SMTP_USER"], password=config["SMTP_PASSWORD"],
                         starttls=config["SMTP_STARTTLS"])
+
+
+class IdConverter(IntegerConverter):
+    """A database id in a URL: 1 … 2**31 - 1, so an absurd number is a 404, not a database error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, min=1, max=MAX_ID)
 
 
 def select_locale() -> str:

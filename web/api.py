@@ -92,14 +92,14 @@ def start(key: str):
                     "tasks": [task_json(t) for t in instances.ready_tasks(c, inst)]}), 201
 
 
-@bp.get("/v1/instances/<int:instance_id>")
+@bp.get("/v1/instances/<id:instance_id>")
 @api_auth
 def get_instance(instance_id: int):
     c = ctx()
     return jsonify(instance_json(c, instances.get_instance(c, instance_id)))
 
 
-@bp.get("/v1/instances/<int:instance_id>/events")
+@bp.get("/v1/instances/<id:instance_id>/events")
 @api_auth
 def instance_events(instance_id: int):
     c = ctx()
@@ -140,7 +140,7 @@ def complete(task_id: str):
     return jsonify(result)
 
 
-@bp.post("/v1/instances/<int:instance_id>/files")
+@bp.post("/v1/instances/<id:instance_id>/files")
 @api_auth
 def upload(instance_id: int):
     upload = request.files.get("file")
@@ -152,7 +152,7 @@ def upload(instance_id: int):
     return jsonify(file_json(row)), 201
 
 
-@bp.get("/v1/files/<int:file_id>")
+@bp.get("/v1/files/<id:file_id>")
 @api_auth
 def download_file(file_id: int):
     c = ctx()
@@ -160,7 +160,7 @@ def download_file(file_id: int):
     return downloads.file_response(c, row)
 
 
-@bp.get("/v1/documents/<int:document_id>")
+@bp.get("/v1/documents/<id:document_id>")
 @api_auth
 def download_document(document_id: int):
     c = ctx()
@@ -186,7 +186,7 @@ def _arg_datetime(name: str) -> datetime | None:
 @api_auth
 def audit_events():
     raw_instance = request.args.get("instance")
-    if raw_instance is not None and not raw_instance.isdigit():
+    if raw_instance is not None and not (raw_instance.isdigit() and 0 < int(raw_instance) < 2**31):
         abort(400, description="instance must be an integer id.")
     rows = queries.audit_events(ctx(), instance=int(raw_instance) if raw_instance else None,
                                 actor=request.args.get("actor") or None,

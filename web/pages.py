@@ -125,7 +125,7 @@ def _can_act(c, row) -> bool:
     return row.state == "ready" and holds_task(c.user, row)
 
 
-@bp.get("/instances/<int:instance_id>")
+@bp.get("/instances/<id:instance_id>")
 @login_required
 def instance(instance_id: int):
     c = ctx()
@@ -137,7 +137,7 @@ def instance(instance_id: int):
                            actor_names=queries.actor_names(c, inst))
 
 
-@bp.get("/files/<int:file_id>")
+@bp.get("/files/<id:file_id>")
 @login_required
 def download_file(file_id: int):
     c = ctx()
@@ -145,7 +145,7 @@ def download_file(file_id: int):
     return downloads.file_response(c, row)
 
 
-@bp.get("/documents/<int:document_id>")
+@bp.get("/documents/<id:document_id>")
 @login_required
 def download_document(document_id: int):
     c = ctx()

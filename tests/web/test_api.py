@@ -124,7 +124,7 @@ def test_uploads_are_checked(client, app):
 def test_openapi_document_lists_every_route(client, app):
     doc = client.get("/api/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
-    routes = {r.rule.replace("<int:", "{").replace("<", "{").replace(">", "}")
+    routes = {r.rule.replace("<id:", "{").replace("<", "{").replace(">", "}")
               for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1")}
     import re
 
@@ -144,3 +144,16 @@ def test_tokens_expire(client, app):
     later = utcnow() + timedelta(hours=app.config["TOKEN_HOURS"], minutes=1)
     with time_machine.travel(later, tick=False):
         assert client.get("/api/v1/tasks", headers=headers).status_code == 401
+
+
+def test_absurd_numbers_are_4xx_not_database_errors(client):
+    """Found by schemathesis: ids beyond the database's integer range."""
+    emp, aud = api_token(client, "employee"), api_token(client, "auditor")
+    huge = "9" * 25
+    assert client.get(f"/api/v1/instances/{huge}", headers=emp).status_code == 404
+    assert client.get(f"/api/v1/files/{2**31}", headers=emp).status_code == 404
+    assert client.get(f"/api/v1/audit/events?instance={huge}", headers=aud).status_code == 400
+    started = start(client, emp)
+    response = client.post(f"/api/v1/tasks/{started['tasks'][0]['id']}/complete", headers=emp,
+                           json={"data": submission(text="", file_ids=[2**63])})
+    assert response.status_code == 422 and "file_ids" in response.get_json()["errors"]
