@@ -59,3 +59,44 @@ def test_kill_between_file_and_commit(db_url, factory, tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["files", "sweep"])
     assert result.exit_code == 0 and "removed 1" in result.output
     assert list(blob_root.glob("??/??/*")) == []
+
+
+CRASHING_RENDER = textwrap.dedent("""
+    import os, signal, sys
+    from pathlib import Path
+    import processes.usecases.speech_clearance as speech
+    from processes.engine import ProcessEngine
+    from processes.rendering import render_pending
+    from processes.usecases.context import Services
+    from storage.blobs import BlobStore
+    from storage.db import make_engine, make_sessionmaker
+
+    def die(*_args, **_kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)  # killed while WeasyPrint would be working
+
+    speech.render_certificate = die
+    factory = make_sessionmaker(make_engine(sys.argv[1]))
+    render_pending(factory, Services(engine=ProcessEngine(Path("processes")), blobs=BlobStore(Path(sys.argv[2]))))
+""")
+
+
+def test_kill_during_pdf_rendering(act, db_url, factory, services, tmp_path):
+    from processes.usecases import instances
+    from processes.worker import tick
+    from storage.models import Document, Instance, InstanceState
+    from tests.service.test_speech_clearance import my_task, start_and_submit
+
+    iid = start_and_submit(act)
+    act("vr.finance", instances.complete_task, my_task(act, "vr.finance", iid).id, {"decision": "approve"})
+    proc = subprocess.run([sys.executable, "-c", CRASHING_RENDER, db_url, str(tmp_path / "crash-blobs")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    with factory() as s:
+        for inst in s.execute(select(Instance)).scalars():  # every instance still loads
+            services.engine.restore(inst.definition.spec_json, s.get(InstanceState, inst.id).state_json)
+        assert s.execute(select(Document.sha256)).scalar_one() is None  # issued, PDF pending
+        assert audit.verify(s).ok
+    tick(factory, services)  # the worker renders what the killed process left
+    with factory() as s:
+        doc = s.execute(select(Document)).scalar_one()
+    assert doc.sha256 is not None and services.blobs.exists(doc.sha256)
