@@ -44,7 +44,7 @@ bench: install
 	$(BIN)/python bench/uploads.py
 
 lint: install
-	$(BIN)/python -m ruff check processes storage forms web tests bench || true
+	$(BIN)/ruff check processes storage forms web tests bench
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

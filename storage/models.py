@@ -59,13 +59,13 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
 
-class TaskState(str, enum.Enum):
+class TaskState(enum.StrEnum):
     READY = "ready"
     COMPLETED = "completed"
     CANCELLED = "cancelled"

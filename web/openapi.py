@@ -29,7 +29,8 @@ def _paths() -> dict[str, Any]:
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Credentials")}}},
             "responses": {"201": {"description": "Token", "content": {"application/json": {"schema": _ref("Token")}}},
                           "400": _ERR, "401": _ERR, "429": _ERR}}},
-        "/api/v1/processes": {"get": {"summary": "Deployed processes", "responses": _ok("Processes", array("Process"))}},
+        "/api/v1/processes": {"get": {"summary": "Deployed processes",
+                                      "responses": _ok("Processes", array("Process"))}},
         "/api/v1/processes/{key}/instances": {"post": {
             "summary": "Start an instance", "parameters": [_id_param("key", "string")],
             "responses": _ok("Started", _ref("Started"), "201")}},

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from processes.usecases.context import Ctx
 from processes.usecases import mail
+from processes.usecases.context import Ctx
 from storage.models import Instance, Notification, User
 
 

@@ -110,7 +110,8 @@ def test_revision_uploads_a_new_version_of_one_file(act, factory):
     kept = [i for i in previous["file_ids"] if i != previous["file_ids"][0]]
     act("unit.head", instances.complete_task, revise.id, material(file_ids=kept + [new_id]))
     with factory() as s:
-        versions = {f.id: f.version for f in s.execute(select(StoredFile).where(StoredFile.instance_id == iid)).scalars()}
+        rows = s.execute(select(StoredFile).where(StoredFile.instance_id == iid)).scalars()
+        versions = {f.id: f.version for f in rows}
     assert versions[new_id] == 2
     changes = act("mcd.specialist", lambda c: file_changes(c, c.session.get(Instance, iid)))
     assert {(c["file"].name, c["status"]) for c in changes} == {("booklet.pdf", "changed"), ("poster.png", "unchanged")}

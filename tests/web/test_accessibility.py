@@ -40,7 +40,7 @@ def check(html: str) -> None:
     page = Controls()
     page.feed(html)
     assert page.controls, "no form controls found"
-    for control, wrapped in zip(page.controls, page.wrapped):
+    for control, wrapped in zip(page.controls, page.wrapped, strict=True):
         labelled = wrapped or control.get("id") in page.label_for or control.get("aria-label")
         assert labelled, f"unlabelled control: {control}"
     assert len(page.ids) == len(set(page.ids)), "duplicate ids"

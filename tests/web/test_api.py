@@ -34,7 +34,8 @@ def test_full_process_over_the_api(client):
     tasks = client.get("/api/v1/tasks", headers=vrf).get_json()
     decide = next(t for t in tasks if t["instance_id"] == started["id"])
     assert decide["name"] == "Task_Decide" and decide["assignee"] == "vr.finance" and decide["due_at"]
-    approved = client.post(f"/api/v1/tasks/{decide['id']}/complete", headers=vrf, json={"data": {"decision": "approve"}})
+    approved = client.post(f"/api/v1/tasks/{decide['id']}/complete", headers=vrf,
+                           json={"data": {"decision": "approve"}})
     assert approved.get_json()["instance"] == {"id": started["id"], "status": "completed", "outcome": "approved"}
     inst = client.get(f"/api/v1/instances/{started['id']}", headers=emp).get_json()
     assert inst["documents"][0]["kind"] == "clearance_certificate"
@@ -117,8 +118,9 @@ def test_uploads_are_checked(client, app):
     no_field = client.post(f"/api/v1/instances/{iid}/files", headers=emp, data={}, content_type="multipart/form-data")
     assert no_field.status_code == 400
     other = api_token(client, "employee2")
-    assert client.post(f"/api/v1/instances/{iid}/files", headers=other,
-                       data={"file": (io.BytesIO(b"x"), "a.txt")}, content_type="multipart/form-data").status_code == 404
+    foreign = client.post(f"/api/v1/instances/{iid}/files", headers=other,
+                          data={"file": (io.BytesIO(b"x"), "a.txt")}, content_type="multipart/form-data")
+    assert foreign.status_code == 404
 
 
 def test_openapi_document_lists_every_route(client, app):

@@ -7,7 +7,8 @@ import io
 from tests.conftest import api_token, login
 from tests.helpers import event_date
 
-CHECK_OK = {item: {"ok": True, "remark": ""} for item in ("logo", "colours", "fonts", "languages", "contacts", "accuracy")}
+ITEMS = ("logo", "colours", "fonts", "languages", "contacts", "accuracy")
+CHECK_OK = {item: {"ok": True, "remark": ""} for item in ITEMS}
 
 
 def upload(client, headers, iid, name, content):
