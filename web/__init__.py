@@ -88,7 +88,7 @@ def select_locale() -> str:
 
 
 def _register(app: Flask) -> None:
-    from web import api, audit_views, auth, errors, pages, unit_of_work
+    from web import admin_views, api, audit_views, auth, errors, pages, unit_of_work
 
     unit_of_work.init_app(app)
     auth.init_app(app)
@@ -96,6 +96,7 @@ def _register(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(audit_views.bp)
+    app.register_blueprint(admin_views.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
 

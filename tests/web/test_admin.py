@@ -1,0 +1,54 @@
+"""Administration pages: accounts and the working-day calendar, administrators only."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.models import AuditEvent, CalendarDay
+from tests.conftest import csrf_from, login
+
+
+def token(client):
+    return csrf_from(client.get("/admin/").get_data(as_text=True))
+
+
+def test_admin_disables_an_account_and_its_session_ends(app):
+    victim, admin = app.test_client(), app.test_client()
+    login(victim, "employee2")
+    assert victim.get("/inbox").status_code == 200
+    login(admin, "admin")
+    assert admin.post("/admin/users/employee2/disable", data={"csrf_token": token(admin)}).status_code == 302
+    assert victim.get("/inbox").status_code == 302  # ended at once
+    assert admin.post("/admin/users/employee2/disable", data={"csrf_token": token(admin)}).status_code == 409
+    assert admin.post("/admin/users/admin/disable", data={"csrf_token": token(admin)}).status_code == 409
+    assert admin.post("/admin/users/nobody/disable", data={"csrf_token": token(admin)}).status_code == 404
+    assert admin.post("/admin/users/employee/disable", data={}).status_code == 400  # no CSRF token
+
+
+def test_calendar_days_through_the_page(client, factory):
+    login(client, "admin")
+    assert client.post("/admin/calendar", data={"day": "2026-10-10", "kind": "working", "note": "Decree 1",
+                                                "csrf_token": token(client)}).status_code == 302
+    assert client.post("/admin/calendar", data={"day": "10/10/2026", "kind": "working",
+                                                "csrf_token": token(client)}).status_code == 422
+    assert client.post("/admin/calendar", data={"day": "2026-10-12", "kind": "holiday",
+                                                "csrf_token": token(client)}).status_code == 422
+    with factory() as s:
+        assert [(d.day.isoformat(), d.kind) for d in s.execute(select(CalendarDay)).scalars()] == [
+            ("2026-10-10", "working")]
+    assert "Decree 1" in client.get("/admin/").get_data(as_text=True)
+    assert client.post("/admin/calendar/2026-10-10/clear", data={"csrf_token": token(client)}).status_code == 302
+    with factory() as s:
+        assert s.execute(select(CalendarDay)).scalars().all() == []
+        actions = s.execute(select(AuditEvent.action).where(AuditEvent.action.like("calendar_%"))
+                            .order_by(AuditEvent.seq)).scalars().all()
+    assert actions == ["calendar_day_set", "calendar_day_cleared"]
+
+
+def test_only_administrators(client):
+    for user in ("employee", "auditor", "rector"):
+        login(client, user)
+        assert client.get("/admin/").status_code == 403
+        csrf = csrf_from(client.get("/inbox").get_data(as_text=True))
+        assert client.post("/admin/users/employee2/disable", data={"csrf_token": csrf}).status_code == 403
+        assert client.post("/admin/calendar", data={"day": "2026-10-10", "kind": "working",
+                                                    "csrf_token": csrf}).status_code == 403

@@ -1,0 +1,57 @@
+"""Administration pages: accounts and the working-day calendar."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from forms.validate import N_, Message
+from processes.usecases import admin, calendar
+from processes.usecases.errors import Invalid
+from web.unit_of_work import commit, ctx
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/")
+@login_required
+def index():
+    c = ctx()
+    return render_template("admin.html", users=admin.list_users(c), days=calendar.list_days(c), errors={})
+
+
+@bp.post("/users/<username>/disable")
+@login_required
+def disable(username: str):
+    admin.disable_user(ctx(), username)
+    commit()
+    return redirect(url_for("admin.index", done=1))
+
+
+@bp.post("/calendar")
+@login_required
+def set_day():
+    c = ctx()
+    admin.require_admin(c)
+    try:
+        day = date.fromisoformat(request.form.get("day", "").strip())
+    except ValueError as exc:
+        raise Invalid({"day": Message(N_("Not a valid date."))}) from exc
+    calendar.set_day(c, day, request.form.get("kind", ""), request.form.get("note", ""))
+    commit()
+    return redirect(url_for("admin.index", done=1))
+
+
+@bp.post("/calendar/<day>/clear")
+@login_required
+def clear_day(day: str):
+    c = ctx()
+    admin.require_admin(c)
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError as exc:
+        raise Invalid({"day": Message(N_("Not a valid date."))}) from exc
+    calendar.clear_day(c, parsed)
+    commit()
+    return redirect(url_for("admin.index", done=1))
