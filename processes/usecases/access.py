@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from processes.usecases.kinds import kind_of
 from storage.models import InboxTask, Instance, TaskState, User
 
 AUDITOR = "auditor"
@@ -18,11 +19,10 @@ ARCHIVE_READERS = frozenset({"mcd_specialist", "mcd_head", "rector", "vice_recto
 
 
 def can_view_instance(session: Session, user: User, instance: Instance) -> bool:
-    """The submitter, anyone who holds or held a task in it, auditors; archive readers for signed-off material."""
+    """The submitter, anyone who holds or held a task in it, auditors, and the roles its process opens it to."""
     if reads_everything(user) or instance.started_by_id == user.id:
         return True
-    if instance.process_key == "material_signoff" and instance.outcome == "approved" \
-            and user.role_names & ARCHIVE_READERS:
+    if user.role_names & kind_of(instance.process_key).readers(instance):
         return True
     open_for_role = (InboxTask.state == TaskState.READY.value) & InboxTask.assignee_id.is_(None) \
         & InboxTask.role.in_(sorted(user.role_names))

@@ -53,6 +53,10 @@ class ProcessKind:
         """Return the values a task's form starts with."""
         return {}
 
+    def readers(self, instance: Instance) -> frozenset[str]:
+        """Roles that may read this instance beyond the people involved in it (e.g. an archive's readers)."""
+        return frozenset()
+
     def file_changes(self, ctx: Ctx, instance: Instance) -> list[dict[str, Any]] | None:
         """Each file of the latest round against the round before, for processes with file rounds."""
         return None

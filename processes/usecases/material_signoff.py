@@ -17,6 +17,7 @@ from processes.signoff_sheet import (
     render_signoff_sheet,
 )
 from processes.usecases import notifications, registration
+from processes.usecases.access import ARCHIVE_READERS
 from processes.usecases.context import Ctx, Settings
 from processes.usecases.errors import Forbidden, Invalid
 from processes.usecases.kinds import RENDERERS, ProcessKind, register
@@ -128,6 +129,10 @@ class MaterialSignoff(ProcessKind):
 
     def file_changes(self, ctx: Ctx, instance: Instance) -> list[dict[str, Any]] | None:
         return file_changes(ctx, instance)
+
+    def readers(self, instance: Instance) -> frozenset[str]:
+        """Signed-off material is open to the archive's readers (§3.2.3)."""
+        return ARCHIVE_READERS if instance.outcome == "approved" else frozenset()
 
     def prefill(self, ctx: Ctx, instance: Instance, task: InboxTask) -> dict[str, Any]:
         if task.name == "Task_Submit":
