@@ -97,11 +97,12 @@ def login():
         return render_template("login.html", error=_("Wrong username or password.")), 401
     lang = session.get("lang")
     session.clear()  # a new session at log-in (no fixation)
+    details = {"remote_addr": request.remote_addr}
     if lang in current_app.config["LANGUAGES"] and not user.locale:
-        user.locale = lang  # the language chosen on the log-in page becomes the user's
+        user.locale = details["locale_set"] = lang  # the language chosen on the log-in page becomes the user's
     sid = accounts.open_session(db(), user)
     audit.append(db(), audit.Actor(user.username, ",".join(sorted(user.role_names))), "login",
-                 data={"remote_addr": request.remote_addr}, request_id=g.get("request_id"))
+                 data=details, request_id=g.get("request_id"))
     commit()
     login_user(WebUser(sid, user))
     return redirect(_safe_next(request.args.get("next")) or url_for("pages.inbox"))
@@ -133,8 +134,12 @@ def language():
     if lang not in current_app.config["LANGUAGES"]:
         abort(400, description=_("Unknown language."))
     session["lang"] = lang
-    if current_user.is_authenticated:
-        current_user.user.locale = lang
+    if current_user.is_authenticated and current_user.user.locale != lang:
+        user = current_user.user
+        audit.append(db(), audit.Actor(user.username, ",".join(sorted(user.role_names))), "language_changed",
+                     object=f"user:{user.username}", data={"from": user.locale, "to": lang},
+                     request_id=g.get("request_id"))
+        user.locale = lang
         commit()
     return redirect(_safe_next(request.form.get("next")) or url_for("pages.inbox"))
 

@@ -64,6 +64,20 @@ def test_language_switch_is_remembered_per_user(client):
     assert client.post("/language", data={"lang": "xx", "csrf_token": token}).status_code == 400
 
 
+def test_language_change_is_audited(client, factory):
+    from sqlalchemy import select
+
+    from storage.models import AuditEvent
+
+    login(client, "employee")
+    token = csrf_from(client.get("/inbox").get_data(as_text=True))
+    client.post("/language", data={"lang": "en", "csrf_token": token})
+    client.post("/language", data={"lang": "en", "csrf_token": token})  # no change, no entry
+    with factory() as s:
+        rows = s.execute(select(AuditEvent).where(AuditEvent.action == "language_changed")).scalars().all()
+    assert [(r.actor, r.data) for r in rows] == [("employee", {"from": None, "to": "en"})]
+
+
 def test_security_headers(client):
     response = client.get("/login")
     csp = response.headers["Content-Security-Policy"]
@@ -107,3 +121,17 @@ def test_idle_and_absolute_session_timeouts(client, app):
             assert client.get("/inbox").status_code == 200
     with time_machine.travel(begun + hours + timedelta(minutes=1), tick=False):
         assert client.get("/inbox").status_code == 302  # absolute limit, however active
+
+
+def test_language_chosen_before_login_is_kept_and_audited(client, factory):
+    from sqlalchemy import select
+
+    from storage.models import AuditEvent
+
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    client.post("/language", data={"lang": "ru", "csrf_token": token, "next": "/login"})
+    login(client, "employee2")
+    assert 'lang="ru"' in client.get("/inbox").get_data(as_text=True)
+    with factory() as s:
+        entry = s.execute(select(AuditEvent).where(AuditEvent.action == "login")).scalar_one()
+    assert entry.data["locale_set"] == "ru"
