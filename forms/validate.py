@@ -99,7 +99,7 @@ def _explain(form: Form, err: ValidationError, data: dict) -> tuple[str, Message
     kind = err.validator
     if kind == "anyOf" and not path:
         return form.schema.get("x-anyOfField", "_form"), Message(N_("Enter the text or attach a file."))
-    if kind == "minLength" and err.validator_value == 1:
+    if (kind == "minLength" and err.validator_value == 1) or (kind == "pattern" and err.validator_value == r"\S"):
         return name, Message(N_("This field is required."))
     if kind == "minItems" and err.validator_value == 1:
         return name, Message(N_("Choose at least one."))
@@ -187,6 +187,12 @@ def _scalar(spec: dict, raw: str) -> Any:
             return int(raw)
         except ValueError:
             return raw
+    if kind == "number":
+        try:
+            number = float(raw.strip().replace(",", "."))
+        except ValueError:
+            return raw
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
     if kind == "boolean":
         return raw.lower() in {"1", "true", "on", "yes"}
     return raw.strip()

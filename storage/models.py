@@ -12,12 +12,15 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -168,12 +171,19 @@ class Instance(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # indexed by ix_instances_due_timer
     holder: Mapped[str | None] = mapped_column(String(200))
+    # set by the timer worker when processing this instance failed; cleared by an administrator's retry
+    error: Mapped[str | None] = mapped_column(String(1000))
+    error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
     started_by: Mapped[User] = relationship(lazy="joined")
     __mapper_args__ = {"version_id_col": version}
+    # the timer worker's due query (processes/usecases/timers.py) reads only this index (migration 0007)
+    __table_args__ = (Index("ix_instances_due_timer", "next_timer_at",
+                            sqlite_where=text("status = 'running' AND error IS NULL"),
+                            postgresql_where=text("status = 'running' AND error IS NULL")),)
 
 
 class InstanceState(Base):
@@ -273,6 +283,42 @@ class SignedOffMaterial(Base):
     approved_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class InformationRequest(Base):
+    """The register of written information requests (§11): one row per request, kept in step with its
+    instance in the same transactions; the register page and its CSV export read only this table."""
+
+    __tablename__ = "information_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), unique=True)
+    reg_number: Mapped[str] = mapped_column(String(40), unique=True)
+    requester_name: Mapped[str] = mapped_column(String(300))
+    requester_kind: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    postal_address: Mapped[str] = mapped_column(String(500), default="")
+    subject: Mapped[str] = mapped_column(String(300))
+    form: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    decision: Mapped[str | None] = mapped_column(String(32))
+    ground: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    responsible_unit: Mapped[str | None] = mapped_column(String(64))
+    cost: Mapped[float | None] = mapped_column(Numeric(12, 2))
+    payment_status: Mapped[str | None] = mapped_column(String(16))
+    payment_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    payment_settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    letter_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    dispatch_method: Mapped[str | None] = mapped_column(String(16))
+    tracking_number: Mapped[str | None] = mapped_column(String(100))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    outcome: Mapped[str | None] = mapped_column(String(32), index=True)
+    days_taken: Mapped[int | None] = mapped_column(Integer)  # working days from receipt to dispatch
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    overdue_seconds: Mapped[int | None] = mapped_column(BigInteger)  # length of the breach, once answered
+
+
 class RegistrationCounter(Base):
     __tablename__ = "registration_counters"
     prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
@@ -301,6 +347,8 @@ class OutboxMail(Base):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    # an issued document sent as the PDF attachment (e.g. the answer letter); sent once it is rendered
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -352,6 +400,6 @@ class CalendarDay(Base):
 __all__ = [
     "Base", "Status", "TaskState", "Unit", "User", "UserRole", "LoginSession", "ApiToken",
     "LoginFailure", "ProcessDefinition", "Instance", "InstanceState", "InboxTask",
-    "ContentVersion", "StoredFile", "Document", "SignedOffMaterial", "RegistrationCounter", "Notification",
+    "ContentVersion", "StoredFile", "Document", "SignedOffMaterial", "InformationRequest", "RegistrationCounter", "Notification",
     "AuditHead", "AuditEvent", "CalendarDay", "utcnow", "date",
 ]

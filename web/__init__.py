@@ -27,6 +27,7 @@ PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the application: defaults, then environment, then test overrides."""
+    import processes.usecases.information_request  # noqa: F401 - registers the process kind
     import processes.usecases.material_signoff  # noqa: F401 - registers the process kind
     import processes.usecases.speech_clearance  # noqa: F401 - registers the process kind
 
@@ -88,7 +89,7 @@ def select_locale() -> str:
 
 
 def _register(app: Flask) -> None:
-    from web import admin_views, api, audit_views, auth, errors, pages, unit_of_work
+    from web import admin_views, api, audit_views, auth, errors, pages, register_views, unit_of_work
 
     unit_of_work.init_app(app)
     auth.init_app(app)
@@ -98,6 +99,7 @@ def _register(app: Flask) -> None:
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(register_views.bp)
     csrf.exempt(api.bp)
 
 

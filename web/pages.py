@@ -54,7 +54,7 @@ def new_instance(key: str):
     if request.method == "GET":
         form = instances.first_form(c, definition)
         return render_template("new.html", definition=definition, form=form,
-                               values=kind_of(key).start_prefill(c), errors={})
+                               values=kind_of(key).start_prefill(c), errors={}, units=queries.units(c))
     instance = instances.start_instance(c, key)
     task = instances.ready_tasks(c, instance)[0]
     return _submit(c, task, template="new.html", definition=definition)
@@ -89,7 +89,7 @@ def _submit(c, row, template: str = "task.html", definition=None):
             errors.setdefault("file_ids", _("Nothing was saved: attach the file again."))
         if definition is not None:
             return render_template(template, definition=definition, form=form, values=data,
-                                   errors=errors), 422
+                                   errors=errors, units=queries.units(c)), 422
         return _render_task(c, row, data, errors, status=422)
     commit()
     render_documents(row.instance_id)
@@ -115,7 +115,8 @@ def _render_task(c, row, values, errors, status: int = 200):
                            documents=files.instance_documents(c, instance.id),
                            events=queries.timeline(c, instance), can_act=_can_act(c, row),
                            actor_names=queries.actor_names(c, instance),
-                           changes=kind_of(instance.process_key).file_changes(c, instance))
+                           changes=kind_of(instance.process_key).file_changes(c, instance),
+                           details=kind_of(instance.process_key).details(c, instance), units=queries.units(c))
     return page, status
 
 
@@ -134,7 +135,8 @@ def instance(instance_id: int):
                            my_tasks=instances.ready_tasks(c, inst), versions=queries.versions(c, inst),
                            files=files.instance_files(c, inst.id),
                            documents=files.instance_documents(c, inst.id), events=queries.timeline(c, inst),
-                           actor_names=queries.actor_names(c, inst))
+                           actor_names=queries.actor_names(c, inst),
+                           details=kind_of(inst.process_key).details(c, inst))
 
 
 @bp.get("/files/<id:file_id>")

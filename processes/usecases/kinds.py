@@ -18,6 +18,9 @@ class ProcessKind:
     start_role: str = "employee"
     lane_roles: dict[str, str] = {}
     accepted: set[str] = set()  # file extensions its forms take
+    # a role queue hides the instances the user started (nobody reviews their own submission);
+    # off for clerical processes where the same office registers and dispatches
+    separate_duties: bool = True
 
     def clause(self, task_name: str) -> str | None:
         """The policy clause a task of this process carries out (for the audit trail)."""
@@ -61,6 +64,10 @@ class ProcessKind:
         """Each file of the latest round against the round before, for processes with file rounds."""
         return None
 
+    def details(self, ctx: Ctx, instance: Instance) -> Any:
+        """Process-specific facts the instance and task pages show (e.g. a request's register entry)."""
+        return None
+
     def audit_view(self, task_name: str, data: dict[str, Any]) -> dict[str, Any]:
         """Return the submitted data as the audit trail records it."""
         return data
@@ -74,6 +81,11 @@ RENDERERS: dict[str, Callable[[Document, Settings], bytes]] = {}
 def register(kind: ProcessKind) -> ProcessKind:
     REGISTRY[kind.key] = kind
     return kind
+
+
+def clerical_keys() -> list[str]:
+    """The processes whose role queues show the user's own instances too."""
+    return sorted(key for key, kind in REGISTRY.items() if not kind.separate_duties)
 
 
 def kind_of(key: str) -> ProcessKind:

@@ -21,14 +21,18 @@ TEXTS = {
     "escalation": (N_("Kelisim: escalation"),
                    N_("“%(title)s” is still undecided and its deadline is near. Due: %(due)s.")),
     "outcome": (N_("Kelisim: finished"), N_("“%(title)s” is finished: %(outcome)s.")),
+    "overdue": (N_("Kelisim: deadline missed"),
+                N_("The deadline of “%(title)s” has passed (%(due)s) and it is still not answered.")),
+    "dispatched": (N_("Kelisim: answer dispatched"), N_("The letter for “%(title)s” was dispatched: %(outcome)s.")),
 }
 FOOTER = N_("Open Kelisim to see the details: %(url)s")
 OUTCOMES = {"approved": N_("Cleared"), "rejected": N_("Rejected"), "not_required": N_("Clearance not required"),
-            "expired": N_("Expired"), "returned": N_("Returned")}
+            "expired": N_("Expired"), "returned": N_("Returned"), "provided": N_("Provided"),
+            "provided_partly": N_("Provided in part"), "refused": N_("Refused")}
 
 
 @lru_cache(maxsize=8)
-def _translations(directory: str | None, locale: str) -> NullTranslations:
+def translations(directory: str | None, locale: str) -> NullTranslations:
     if directory is None:
         return NullTranslations()
     return Translations.load(directory, [locale], domain="messages")
@@ -40,7 +44,7 @@ def enqueue(ctx: Ctx, user: User, note: Notification) -> OutboxMail | None:
     if settings.smtp is None or not user.email or note.kind not in TEXTS:
         return None
     directory = str(settings.translations_dir) if settings.translations_dir else None
-    gettext = _translations(directory, user.locale or "kk").gettext
+    gettext = translations(directory, user.locale or "kk").gettext
     params: dict[str, Any] = {"title": "", "comment": "", "due": "", "outcome": "", **(note.params or {})}
     if params["due"]:
         params["due"] = local(datetime.fromisoformat(params["due"])).strftime("%d.%m.%Y %H:%M (UTC%z)")

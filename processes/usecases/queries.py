@@ -10,6 +10,7 @@ from forms.validate import N_
 from processes.usecases.access import reads_everything, visible_tasks_filter
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, denied
+from processes.usecases.kinds import clerical_keys
 from processes.usecases.timezone import start_of_day_utc
 from storage.models import (
     AuditEvent,
@@ -24,7 +25,8 @@ from storage.models import (
 
 def inbox(ctx: Ctx) -> list[InboxTask]:
     """The user's ready tasks, the most urgent first."""
-    not_own = (InboxTask.assignee_id == ctx.user.id) | (Instance.started_by_id != ctx.user.id)
+    not_own = (InboxTask.assignee_id == ctx.user.id) | (Instance.started_by_id != ctx.user.id) \
+        | InboxTask.process_key.in_(clerical_keys())
     rows = ctx.session.execute(select(InboxTask).join(Instance, InboxTask.instance_id == Instance.id)
                                .where(visible_tasks_filter(ctx.user), not_own)
                                .order_by(InboxTask.due_at.is_(None), InboxTask.due_at, InboxTask.created_at))

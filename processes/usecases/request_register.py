@@ -1,0 +1,131 @@
+"""The register of written information requests (§11) for the registry, the rector and auditors.
+
+Reads only the `information_requests` table (one indexed query), never workflow state. Open requests
+past their due date come first, then the other open ones by due date, then the answered ones.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import case, or_, select
+
+from forms.validate import N_
+from processes.usecases.calendar import load_calendar
+from processes.usecases.context import Ctx
+from processes.usecases.errors import Forbidden, denied
+from processes.usecases.exports import neutralise
+from processes.usecases.timezone import local, start_of_day_utc
+from processes.workdays import local_date
+from storage.models import InformationRequest
+
+READERS = frozenset({"registry_clerk", "rector", "auditor"})
+STATUSES = ("open", "overdue", "answered")
+MAX_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class RegisterFilter:
+    text: str | None = None
+    status: str | None = None  # open | overdue | answered
+    outcome: str | None = None
+    since: date | None = None  # received on or after (Almaty date)
+    until: date | None = None  # received on or before
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    """One line of the register, with what is computed at reading time."""
+
+    request: InformationRequest
+    days: int  # working days taken (answered) or elapsed so far (open)
+    late: bool  # past the due date: answered late, or open and overdue now
+    waiting_for_payment: timedelta | None  # how long the printed copy has waited for payment
+
+
+def may_read(ctx: Ctx) -> bool:
+    return ctx.user is not None and bool(ctx.user.role_names & READERS)
+
+
+def require_reader(ctx: Ctx) -> None:
+    if not may_read(ctx):
+        raise denied(Forbidden(N_("Only the registry, the rector and auditors may read the register.")),
+                     "register:information_requests", "read")
+
+
+def search(ctx: Ctx, flt: RegisterFilter, limit: int = MAX_ROWS) -> list[RegisterRow]:
+    """The register, overdue open requests first."""
+    require_reader(ctx)
+    now = ctx.now()
+    t = InformationRequest
+    query = select(t)
+    if flt.text:
+        like = f"%{flt.text.lower()}%"
+        query = query.where(or_(t.reg_number.ilike(like), t.requester_name.ilike(like), t.subject.ilike(like)))
+    if flt.status == "open":
+        query = query.where(t.answered_at.is_(None))
+    elif flt.status == "overdue":
+        query = query.where(or_(t.overdue.is_(True), t.answered_at.is_(None) & (t.due_at <= now)))
+    elif flt.status == "answered":
+        query = query.where(t.answered_at.is_not(None))
+    if flt.outcome:
+        query = query.where(t.outcome == flt.outcome)
+    if flt.since:
+        query = query.where(t.received_at >= start_of_day_utc(flt.since))
+    if flt.until:
+        query = query.where(t.received_at < start_of_day_utc(flt.until + timedelta(days=1)))
+    bucket = case((t.answered_at.is_(None) & (t.due_at <= now), 0), (t.answered_at.is_(None), 1), else_=2)
+    query = query.order_by(bucket, case((t.answered_at.is_(None), t.due_at), else_=None),
+                           t.received_at.desc(), t.id.desc()).limit(limit)
+    rows = list(ctx.session.execute(query).scalars())
+    calendar = load_calendar(ctx)
+    today = local_date(now)
+    out = []
+    for req in rows:
+        if req.answered_at is not None:
+            days, late = req.days_taken or 0, bool(req.overdue)
+        else:
+            days, late = calendar.working_days_between(local_date(req.received_at), today), req.due_at <= now
+        waiting = None
+        if req.payment_requested_at is not None:
+            waiting = (req.payment_settled_at or now) - req.payment_requested_at
+        out.append(RegisterRow(req, days, late, waiting))
+    return out
+
+
+CSV_COLUMNS = (
+    ("reg_number", N_("Registration number")), ("requester_name", N_("Requester")),
+    ("requester_kind", N_("Kind of requester")), ("email", N_("E-mail")), ("postal_address", N_("Postal address")),
+    ("subject", N_("Subject")), ("form", N_("Wanted form")), ("language", N_("Language")),
+    ("received_at", N_("Received")), ("due_at", N_("Due date")), ("answered_at", N_("Answered")),
+    ("outcome", N_("Outcome")), ("ground", N_("Ground for refusal")), ("days", N_("Working days taken")),
+    ("late", N_("Overdue")), ("overdue_hours", N_("Breach, hours")), ("cost", N_("Cost, tenge")),
+    ("payment_status", N_("Payment")), ("dispatch_method", N_("Sent by")),
+    ("tracking_number", N_("Tracking number")),
+)
+
+
+def register_csv(rows: Iterable[RegisterRow], gettext=lambda s: s) -> str:
+    """The register as CSV (university time), cells a spreadsheet would run as formulas neutralised."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([gettext(label) for _, label in CSV_COLUMNS])
+    for row in rows:
+        req = row.request
+        values = {c: getattr(req, c, None) for c, _ in CSV_COLUMNS}
+        for name in ("received_at", "due_at", "answered_at"):
+            moment = getattr(req, name)
+            values[name] = _local_text(moment) if moment else ""
+        values["days"] = row.days
+        values["late"] = "yes" if row.late else "no"
+        values["overdue_hours"] = round(req.overdue_seconds / 3600, 1) if req.overdue_seconds else ""
+        values["cost"] = f"{req.cost:.2f}" if req.cost is not None else ""
+        writer.writerow([neutralise(values[c]) for c, _ in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def _local_text(moment: datetime) -> str:
+    return local(moment).strftime("%Y-%m-%d %H:%M")
