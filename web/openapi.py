@@ -69,6 +69,21 @@ def _paths() -> dict[str, Any]:
             "responses": _ok("Events", array("Event"))}},
         "/api/v1/audit/verify": {"get": {"summary": "Recompute the audit chain (auditors)",
                                          "responses": _ok("Result", _ref("Verify"))}},
+        "/api/v1/information-requests": {"get": {
+            "summary": "The register of written information requests (registry, rector, auditors); overdue first",
+            "parameters": [{"name": n, "in": "query", "required": False, "schema": s}
+                           for n, s in (("q", {"type": "string"}),
+                                        ("status", {"type": "string", "enum": ["open", "overdue", "answered"]}),
+                                        ("outcome", {"type": "string",
+                                                     "enum": ["provided", "provided_partly", "refused"]}),
+                                        ("since", {"type": "string", "format": "date"}),
+                                        ("until", {"type": "string", "format": "date"}))],
+            "responses": _ok("Register entries", array("RegisterEntry"))}},
+        "/api/v1/instances/{id}/letter": {"get": {
+            "summary": "The answer or refusal letter of an information request: a redirect to the document",
+            "parameters": [_id_param("id")],
+            "responses": {"303": {"description": "See /api/v1/documents/{id}"}, "401": _ERR, "404": _ERR,
+                          "409": _ERR}}},
     }
 
 
@@ -104,6 +119,13 @@ def _schemas() -> dict[str, Any]:
             "seq": i, "at": dt, "actor": nullable, "action": s, "task": nullable, "data": {"type": "object"},
             "comment": nullable}},
         "Verify": {"type": "object", "properties": {"ok": {"type": "boolean"}, "events": i, "head": s}},
+        "RegisterEntry": {"type": "object", "properties": {
+            "instance_id": i, "reg_number": s, "requester_name": s, "requester_kind": s, "subject": s, "form": s,
+            "language": s, "received_at": dt, "due_at": dt, "decision": nullable, "ground": nullable,
+            "answered_at": dt, "outcome": nullable, "working_days": i, "overdue": {"type": "boolean"},
+            "overdue_seconds": {"type": ["integer", "null"]}, "payment_status": nullable,
+            "cost": {"type": ["number", "null"]}, "waiting_for_payment_seconds": {"type": ["integer", "null"]},
+            "dispatch_method": nullable, "tracking_number": nullable}},
     }
 
 

@@ -144,7 +144,9 @@ class InformationRequestKind(ProcessKind):
         letter = ctx.session.get(Document, req.letter_document_id) if req.letter_document_id else None
         items = _last_data(ctx, instance, "Task_Register").get("items", "")
         late = req.overdue or (req.answered_at is None and req.due_at <= ctx.now())
-        return {"request": req, "letter": letter, "waiting_for_payment": waiting, "items": items, "late": late}
+        due_day = local_date(req.due_at - timedelta(seconds=1))
+        return {"request": req, "letter": letter, "waiting_for_payment": waiting, "items": items, "late": late,
+                "due_day": due_day}
 
     def readers(self, instance: Instance) -> frozenset[str]:
         """The registry, the rector and auditors keep the whole register (§11)."""

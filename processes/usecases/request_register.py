@@ -45,6 +45,15 @@ class RegisterRow:
     late: bool  # past the due date: answered late, or open and overdue now
     waiting_for_payment: timedelta | None  # how long the printed copy has waited for payment
 
+    @property
+    def due_day(self) -> date:
+        """The last day of the term (the deadline is the end of this day, Asia/Almaty)."""
+        return due_day_of(self.request)
+
+
+def due_day_of(req: InformationRequest) -> date:
+    return local_date(req.due_at - timedelta(seconds=1))
+
 
 def may_read(ctx: Ctx) -> bool:
     return ctx.user is not None and bool(ctx.user.role_names & READERS)
@@ -116,9 +125,10 @@ def register_csv(rows: Iterable[RegisterRow], gettext=lambda s: s) -> str:
     for row in rows:
         req = row.request
         values = {c: getattr(req, c, None) for c, _ in CSV_COLUMNS}
-        for name in ("received_at", "due_at", "answered_at"):
+        for name in ("received_at", "answered_at"):
             moment = getattr(req, name)
             values[name] = _local_text(moment) if moment else ""
+        values["due_at"] = row.due_day.isoformat()  # the last day of the term
         values["days"] = row.days
         values["late"] = "yes" if row.late else "no"
         values["overdue_hours"] = round(req.overdue_seconds / 3600, 1) if req.overdue_seconds else ""

@@ -1,6 +1,7 @@
 """Written information requests (§11) through the use cases on a real database, with a frozen clock."""
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -14,6 +15,7 @@ from processes.usecases import calendar, files, instances, queries
 from processes.usecases.context import Services, Settings, SmtpSettings
 from processes.usecases.errors import Conflict, Forbidden, Invalid
 from processes.worker import tick
+from tests.service.test_mail import smtp_server  # noqa: F401 - the local SMTP server fixture
 from storage import audit
 from storage.models import (
     AuditEvent,
@@ -437,3 +439,31 @@ def test_inbox_rows_are_cancelled_never_duplicated(act, factory):
         states = s.execute(select(InboxTask.name, InboxTask.state).where(InboxTask.instance_id == iid)).all()
     assert sum(1 for n, st in states if st == "ready") == 1
     assert [n for n, st in states if n == "Task_Payment"].__len__() == 4
+
+
+def test_letter_reaches_the_requester_by_smtp_with_the_pdf(act, factory, services, smtp_server):
+    """Dispatch by e-mail: the worker renders the letter, then sends it attached, in the request's language."""
+    from tests.service.test_mail import with_mail
+
+    inbox, port = smtp_server
+    with_mail(services, port)
+    iid = register(act, language="ru")
+    complete(act, "rector", iid, "Task_Decide",
+             {"decision": "refuse", "ground": "commercial_secret", "reason": "Коммерческая тайна университета"})
+    complete(act, "registry", iid, "Task_Dispatch", {"method": "email"})
+    tick(factory, services)  # renders the pending letter, then sends the mail that waited for it
+    letters = [(to, m) for to, m in inbox.messages if to == ["erlan@example.kz"]]
+    assert len(letters) == 1
+    message = letters[0][1]
+    (pdf,) = [part for part in message.walk() if part.get_content_type() == "application/pdf"]
+    with factory() as s:
+        doc = s.execute(select(Document).where(Document.instance_id == iid)).scalar_one()
+        sent = s.execute(select(AuditEvent).where(AuditEvent.action == "mail_sent",
+                                                  AuditEvent.instance_id == iid)).scalar_one()
+    assert pdf.get_filename() == f"{doc.reg_number}.pdf"
+    payload = pdf.get_payload(decode=True)
+    assert payload.startswith(b"%PDF") and hashlib.sha256(payload).hexdigest() == doc.sha256
+    body = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_payload(decode=True)
+    assert "Уважаем" in body.decode("utf-8") and "IR-2026-00001" in body.decode("utf-8")
+    assert sent.data["attachment"] == doc.reg_number
+    assert chain_ok(factory)

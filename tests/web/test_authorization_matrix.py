@@ -137,3 +137,65 @@ def test_material_matrix(client, material_world, username):
     archive = client.get("/archive")
     readers = {"mcd.specialist", "mcd.head", "rector", "vr.finance", "vr.academic", "auditor"}
     assert (archive.status_code == 200) == (username in readers), (username, archive.status_code)
+
+
+@pytest.fixture
+def request_world(client):
+    """A registered information request waiting for unit.head's answer, with its scan, and a refused one
+    with its letter."""
+    from datetime import timedelta
+
+    from processes.usecases.timezone import local
+    from storage.models import utcnow
+
+    reg, rector = api_token(client, "registry"), api_token(client, "rector")
+
+    def registered():
+        started = client.post("/api/v1/processes/information_request/instances", headers=reg).get_json()
+        up = client.post(f"/api/v1/instances/{started['id']}/files", headers=reg,
+                         data={"file": (io.BytesIO(b"%PDF-1.7 scan"), "scan.pdf")}, content_type="multipart/form-data")
+        data = {"requester_name": "R", "requester_kind": "person", "email": "r@example.kz", "subject": "S",
+                "items": "I", "form": "electronic", "language": "ru", "file_ids": [up.get_json()["id"]],
+                "received_at": local(utcnow() - timedelta(hours=1)).isoformat(timespec="minutes")}
+        done = client.post(f"/api/v1/tasks/{started['tasks'][0]['id']}/complete", headers=reg, json={"data": data})
+        assert done.status_code == 200, done.get_json()
+        decide = next(t for t in client.get("/api/v1/tasks", headers=rector).get_json()
+                      if t["instance_id"] == started["id"])
+        return started["id"], up.get_json()["id"], decide["id"]
+
+    open_id, scan_id, decide_id = registered()
+    client.post(f"/api/v1/tasks/{decide_id}/complete", headers=rector,
+                json={"data": {"decision": "provide", "responsible_unit": "FE-IS"}})
+    refused_id, _, refuse_task = registered()
+    client.post(f"/api/v1/tasks/{refuse_task}/complete", headers=rector,
+                json={"data": {"decision": "refuse", "ground": "state_secret", "reason": "§2.4"}})
+    return {"instance": open_id, "file": scan_id, "refused": refused_id}
+
+
+# registry, rector and auditors read every request; unit.head holds the open one's task
+REQUEST_READERS = {"registry", "rector", "auditor"}
+
+
+@pytest.mark.parametrize("username", USERNAMES)
+def test_information_request_matrix(client, request_world, username):
+    i, f, r = request_world["instance"], request_world["file"], request_world["refused"]
+    headers = api_token(client, username)
+    readers = REQUEST_READERS | {"unit.head"}
+    calls = {"instance": (f"/api/v1/instances/{i}", readers), "events": (f"/api/v1/instances/{i}/events", readers),
+             "scan": (f"/api/v1/files/{f}", readers), "refused": (f"/api/v1/instances/{r}", REQUEST_READERS),
+             "register": ("/api/v1/information-requests", REQUEST_READERS)}
+    for name, (url, allowed) in calls.items():
+        response = client.get(url, headers=headers, buffered=True)
+        assert (200 <= response.status_code < 300) == (username in allowed), (username, name, response.status_code)
+    letter = client.get(f"/api/v1/instances/{r}/letter", headers=headers)
+    assert (letter.status_code == 303) == (username in REQUEST_READERS), (username, letter.status_code)
+    if letter.status_code == 303:
+        assert client.get(letter.headers["Location"], headers=headers, buffered=True).status_code == 200
+    upload = client.post(f"/api/v1/instances/{i}/files", headers=headers,
+                         data={"file": (io.BytesIO(b"%PDF-1.7 y"), "n.pdf")}, content_type="multipart/form-data")
+    assert (upload.status_code == 201) == (username == "unit.head"), (username, "upload", upload.status_code)
+    login(client, username)
+    for name, url in {"page instance": f"/instances/{i}", "register": "/requests", "csv": "/requests.csv"}.items():
+        response = client.get(url, buffered=True)
+        allowed = readers if name == "page instance" else REQUEST_READERS
+        assert (response.status_code == 200) == (username in allowed), (username, name, response.status_code)
