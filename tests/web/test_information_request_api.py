@@ -187,3 +187,15 @@ def test_registration_through_the_html_form(client):
     login(client, "rector")
     inbox = client.get("/inbox", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Decide on the request" in inbox
+
+
+def test_public_verification_of_a_letter_keeps_the_requester_private(client):
+    reg, rector = api_token(client, "registry"), api_token(client, "rector")
+    iid, _ = register(client, reg, requester_name="Анна Секретова", postal_address="ул. Тайная, 7")
+    complete(client, rector, ready(client, rector, iid)["id"],
+             {"decision": "refuse", "ground": "state_secret", "reason": "Государственная тайна"})
+    (doc,) = client.get(f"/api/v1/instances/{iid}", headers=reg).get_json()["documents"]
+    page = client.get(f"/verify/{doc['verification_code']}", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Genuine letter" in html and doc["reg_number"] in html
+    assert "Анна Секретова" not in html and "Тайная" not in html and "Государственная тайна" not in html
