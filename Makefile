@@ -41,6 +41,7 @@ test: install sysdeps
 
 bench: install
 	$(BIN)/python bench/speech_clearance.py
+	$(BIN)/python bench/worker.py
 	$(BIN)/python bench/uploads.py
 
 lint: install

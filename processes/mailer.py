@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from processes.usecases.context import SmtpSettings
 from storage import audit
-from storage.db import transaction
 from storage.blobs import BlobStore
+from storage.db import transaction
 from storage.models import Document, OutboxMail, utcnow
 
 log = logging.getLogger("kelisim.mail")

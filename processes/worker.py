@@ -1,11 +1,28 @@
-"""The timer worker: each due instance in its own transaction, so one failure stops nothing else."""
+"""The timer worker: each due instance in its own transaction, so one failure stops nothing else.
+
+Due instances are found through the partial index on `instances.next_timer_at` (never by loading a
+workflow; the batch query locks nothing) and each is claimed, fired and saved in one transaction.
+On PostgreSQL the claim is `SELECT … FOR UPDATE SKIP LOCKED` of that one row, so several workers
+share the work (one skips what another is firing) and never fire one timer twice; the firing then
+re-checks the instance under the same lock as user actions.
+
+When firing an instance fails, its transaction is rolled back and a fresh one marks the instance
+(`error`, audited as `instance_error`); it then waits for an administrator's retry instead of
+failing every tick. A lost race (a concurrent change, a deadlock, a lock timeout) marks nothing:
+the instance is simply tried again on the next tick.
+"""
 from __future__ import annotations
 
+import enum
 import logging
 import threading
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from processes.mailer import send_pending
 from processes.rendering import render_pending
@@ -17,26 +34,120 @@ from storage.models import utcnow
 
 log = logging.getLogger("kelisim.worker")
 
+BATCH = 100
+# serialization failure, deadlock detected, lock not available: the transaction lost a race
+TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+class Result(enum.Enum):
+    FIRED = "fired"        # timers fired (or the instance was saved with nothing left to fire)
+    IDLE = "idle"          # claimed, but nothing was due any more
+    SKIPPED = "skipped"    # not due any more, or another worker holds it
+    DEFERRED = "deferred"  # lost a race: tried again next tick, nothing marked
+    FAILED = "failed"      # marked with its error until an administrator retries it
+
+
+@dataclass
+class Report:
+    """What one pass over the due instances did."""
+
+    instances: int = 0  # instances whose timers fired
+    timers: int = 0     # timers fired
+    failed: int = 0     # instances marked in error
+    deferred: int = 0   # instances left for the next tick after a lost race
+
 
 def tick(factory: sessionmaker[Session], services: Services) -> int:
-    """Fire every due timer once; return how many instances were advanced."""
-    now = utcnow()
-    with transaction(factory) as session:
-        ids = timers.due_instance_ids(session, now)
-    done = 0
-    for instance_id in ids:
-        try:
-            with transaction(factory) as session:
-                ctx = Ctx(session=session, services=services, request_id=f"timer-{uuid.uuid4().hex[:12]}")
-                if timers.fire_timers(ctx, instance_id):
-                    done += 1
-        except DomainError as exc:
-            log.warning("instance %s: timers not fired: %s", instance_id, exc)
-        except Exception:  # keep the worker alive; the instance is retried next tick
-            log.exception("instance %s: timer processing failed", instance_id)
+    """Fire every due timer once, then render pending PDFs and send mail; return how many instances
+    were advanced."""
+    report = fire_due(factory, services)
     render_pending(factory, services)  # documents whose rendering was interrupted
-    send_pending(factory, services.settings.smtp)
-    return done
+    send_pending(factory, services.settings.smtp, services.blobs)
+    return report.instances
+
+
+def fire_due(factory: sessionmaker[Session], services: Services, now: datetime | None = None,
+             batch: int = BATCH) -> Report:
+    """Claim and fire due instances, a batch at a time, until none is left that this pass can take."""
+    now = now or utcnow()
+    report = Report()
+    passed: set[int] = set()  # deferred, or claimed with nothing fired: not taken again in this pass
+    while True:
+        with transaction(factory) as session:
+            ids = timers.due_instance_ids(session, now, batch, exclude=passed)
+        if not ids:
+            break
+        claimed = 0
+        for instance_id in ids:
+            result, fired = fire_one(factory, services, instance_id, now)
+            if result is Result.SKIPPED:
+                continue
+            claimed += 1
+            if result is Result.FIRED:
+                report.instances += 1
+                report.timers += fired
+            elif result is Result.FAILED:
+                report.failed += 1
+            elif result is Result.DEFERRED:
+                report.deferred += 1
+            if result in (Result.DEFERRED, Result.IDLE):
+                passed.add(instance_id)
+        if not claimed:
+            break  # all taken by other workers meanwhile
+    return report
+
+
+def fire_one(factory: sessionmaker[Session], services: Services, instance_id: int,
+             now: datetime) -> tuple[Result, int]:
+    """Claim one instance and fire its due timers in one transaction; on failure mark it in another."""
+    request_id = f"timer-{uuid.uuid4().hex[:12]}"
+    try:
+        with transaction(factory) as session:
+            if not timers.claim(session, instance_id, now):
+                return Result.SKIPPED, 0
+            fired = timers.fire_timers(Ctx(session=session, services=services, request_id=request_id),
+                                       instance_id)
+        return (Result.FIRED if fired else Result.IDLE), len(fired)
+    except Exception as exc:  # noqa: BLE001 - one instance must never stop the others
+        if lost_race(exc):
+            log.info("instance %s: changed concurrently, tried again next tick (%s)", instance_id, exc)
+            return Result.DEFERRED, 0
+        if isinstance(exc, DomainError):
+            log.warning("instance %s: timers not fired: %s", instance_id, exc)
+        else:
+            log.exception("instance %s: timer processing failed", instance_id)
+        message = describe(exc)
+    try:
+        with transaction(factory) as session:
+            timers.mark_error(Ctx(session=session, services=services, request_id=request_id),
+                              instance_id, message)
+    except Exception:  # noqa: BLE001 - e.g. the database went away: the next tick tries again
+        log.exception("instance %s: the error could not be recorded", instance_id)
+        return Result.DEFERRED, 0
+    return Result.FAILED, 0
+
+
+def lost_race(exc: BaseException) -> bool:
+    """True when the failure is a concurrency or connection problem, not the instance's own."""
+    current: BaseException | None = exc
+    for _ in range(10):  # the chain of `raise ... from ...`
+        if current is None:
+            return False
+        if isinstance(current, StaleDataError | OperationalError | DisconnectionError):
+            return True
+        if isinstance(current, DBAPIError) and (
+                getattr(current.orig, "sqlstate", None) in TRANSIENT_SQLSTATES or current.connection_invalidated):
+            return True
+        current = current.__cause__
+    return False
+
+
+def describe(exc: BaseException) -> str:
+    """The message stored with the instance (English; the domain message with its parameters)."""
+    if isinstance(exc, DomainError):
+        return str(exc)[:timers.ERROR_MAX]
+    text = str(exc).strip()
+    return (f"{type(exc).__name__}: {text}" if text else type(exc).__name__)[:timers.ERROR_MAX]
 
 
 def run_forever(factory: sessionmaker[Session], services: Services, interval: float,

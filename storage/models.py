@@ -400,6 +400,7 @@ class CalendarDay(Base):
 __all__ = [
     "Base", "Status", "TaskState", "Unit", "User", "UserRole", "LoginSession", "ApiToken",
     "LoginFailure", "ProcessDefinition", "Instance", "InstanceState", "InboxTask",
-    "ContentVersion", "StoredFile", "Document", "SignedOffMaterial", "InformationRequest", "RegistrationCounter", "Notification",
+    "ContentVersion", "StoredFile", "Document", "SignedOffMaterial", "InformationRequest", "RegistrationCounter",
+    "Notification",
     "AuditHead", "AuditEvent", "CalendarDay", "utcnow", "date",
 ]

@@ -1,4 +1,4 @@
-"""Administration pages: accounts and the working-day calendar."""
+"""Administration pages: accounts, the working-day calendar, instances the timer worker could not process."""
 from __future__ import annotations
 
 from datetime import date
@@ -18,13 +18,22 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @login_required
 def index():
     c = ctx()
-    return render_template("admin.html", users=admin.list_users(c), days=calendar.list_days(c), errors={})
+    return render_template("admin.html", users=admin.list_users(c), days=calendar.list_days(c), errors={},
+                           failed=admin.instances_in_error(c))
 
 
 @bp.post("/users/<username>/disable")
 @login_required
 def disable(username: str):
     admin.disable_user(ctx(), username)
+    commit()
+    return redirect(url_for("admin.index", done=1))
+
+
+@bp.post("/instances/<id:instance_id>/retry")
+@login_required
+def retry_instance(instance_id: int):
+    admin.retry_instance(ctx(), instance_id)
     commit()
     return redirect(url_for("admin.index", done=1))
 

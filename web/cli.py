@@ -195,6 +195,47 @@ def calendar_list() -> None:
 
 
 @main.group()
+def instance() -> None:
+    """Instances the timer worker could not process: list them, retry one (administrators)."""
+
+
+@instance.command("errors")
+def instance_errors() -> None:
+    """List the instances stopped by an error, the oldest failure first."""
+    from processes.usecases import timers
+
+    app = _app()
+    with transaction(_factory(app)) as session:
+        rows = timers.instances_in_error(session)
+        for row in rows:
+            click.echo(f"{row.id:>8}  {row.process_key:<20} {row.error_at.isoformat() if row.error_at else '-'}  "
+                       f"{row.error}")
+    if not rows:
+        click.echo("no instance is stopped by an error")
+
+
+@instance.command("retry")
+@click.argument("instance_id", type=click.IntRange(1, 2**31 - 1))
+@click.option("--as", "username", default="admin", show_default=True, help="The administrator acting.")
+def instance_retry(instance_id: int, username: str) -> None:
+    """Clear an instance's error: the worker fires its due timers on its next tick (audited)."""
+    from processes.usecases import admin
+    from processes.usecases.context import Ctx
+    from processes.usecases.errors import DomainError
+
+    app = _app()
+    try:
+        with transaction(_factory(app)) as session:
+            actor = accounts.find_user(session, username)
+            if actor is None:
+                raise click.ClickException(f"no user {username}")
+            cleared = admin.retry_instance(Ctx(session=session, services=_services(app), user=actor), instance_id)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"instance {cleared.id}: error cleared, the worker takes it on its next tick")
+
+
+@main.group()
 def user() -> None:
     """Account commands."""
 

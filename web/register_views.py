@@ -8,8 +8,8 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from processes.usecases import instances
 from processes.usecases import information_request as ir
+from processes.usecases import instances
 from processes.usecases import request_register as register
 from web.auth import api_auth
 from web.unit_of_work import ctx, date_arg
@@ -56,9 +56,13 @@ def letter(instance_id: int):
     return redirect(url_for("pages.download_document", document_id=doc.id), code=303)
 
 
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
 def row_json(row: register.RegisterRow) -> dict[str, Any]:
     req = row.request
-    iso = (lambda v: v.isoformat() if v else None)
+    iso = _iso
     return {"instance_id": req.instance_id, "reg_number": req.reg_number, "requester_name": req.requester_name,
             "requester_kind": req.requester_kind, "subject": req.subject, "form": req.form,
             "language": req.language, "received_at": iso(req.received_at), "due_at": iso(req.due_at),

@@ -1,13 +1,16 @@
-"""Administration: the accounts (who is active) — administrators only, every change audited."""
+"""Administration: the accounts (who is active) and instances the timer worker could not process —
+administrators only, every change audited."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from forms.validate import N_
+from processes.usecases import timers
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Conflict, Forbidden, NotFound, denied
 from storage import accounts, audit
-from storage.models import User
+from storage.models import Instance, User
 
 ADMIN = "admin"
 
@@ -35,3 +38,31 @@ def disable_user(ctx: Ctx, username: str) -> User:
     accounts.disable_user(ctx.session, user)
     audit.append(ctx.session, ctx.actor, "user_disabled", object=f"user:{username}", request_id=ctx.request_id)
     return user
+
+
+def instances_in_error(ctx: Ctx) -> list[Instance]:
+    """Instances the timer worker marked because processing them failed, oldest failure first."""
+    require_admin(ctx)
+    return timers.instances_in_error(ctx.session)
+
+
+def retry_instance(ctx: Ctx, instance_id: int) -> Instance:
+    """Clear an instance's error so the worker takes it again on its next tick (audited as
+    `instance_retried`, with the error that was cleared)."""
+    require_admin(ctx)
+    instance = ctx.session.execute(select(Instance).where(Instance.id == instance_id).options(*timers.LIGHT)
+                                   .with_for_update(of=Instance)
+                                   .execution_options(populate_existing=True)).unique().scalar_one_or_none()
+    if instance is None:
+        raise NotFound(N_("No such instance."))
+    if instance.error is None:
+        raise Conflict(N_("This instance is not in error."))
+    cleared = instance.error
+    instance.error, instance.error_at = None, None
+    audit.append(ctx.session, ctx.actor, "instance_retried", instance_id=instance.id,
+                 object=f"instance:{instance.id}", data={"error": cleared}, request_id=ctx.request_id)
+    try:
+        ctx.session.flush()
+    except StaleDataError as exc:
+        raise Conflict(N_("The instance was changed at the same time; reload and try again.")) from exc
+    return instance

@@ -256,7 +256,8 @@ def _decide(ctx: Ctx, instance: Instance, data: dict[str, Any]) -> dict[str, Any
     if data.get("ground") != "other_legal" and data.get("law_reference"):
         errors["law_reference"] = Message(N_("A law is cited only for another legal ground."))
     if decision != "refuse" and "responsible_unit" not in errors:
-        unit = ctx.session.execute(select(Unit).where(Unit.code == data.get("responsible_unit", ""))).scalar_one_or_none()
+        code = data.get("responsible_unit", "")
+        unit = ctx.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
         if unit is None:
             errors["responsible_unit"] = Message(N_("No such unit."))
         elif unit_head(ctx, unit.code) is None:
@@ -303,9 +304,11 @@ def _dispatch(ctx: Ctx, instance: Instance, data: dict[str, Any]) -> dict[str, A
         raise Conflict(N_("The letter has not been issued yet."))
     method = data["method"]
     if method == "email" and not req.email:
-        raise Invalid({"method": Message(N_("The request has no e-mail address: send the letter by post or in person."))})
+        raise Invalid({"method": Message(
+            N_("The request has no e-mail address: send the letter by post or in person."))})
     if method == "email" and ctx.services.settings.smtp is None:
-        raise Invalid({"method": Message(N_("E-mail is not configured on this server: send the letter by post or in person."))})
+        raise Invalid({"method": Message(
+            N_("E-mail is not configured on this server: send the letter by post or in person."))})
     if method == "post" and not req.postal_address:
         raise Invalid({"method": Message(N_("The request has no postal address."))})
     if method != "post" and data.get("tracking_number"):

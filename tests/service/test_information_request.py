@@ -15,7 +15,6 @@ from processes.usecases import calendar, files, instances, queries
 from processes.usecases.context import Services, Settings, SmtpSettings
 from processes.usecases.errors import Conflict, Forbidden, Invalid
 from processes.worker import tick
-from tests.service.test_mail import smtp_server  # noqa: F401 - the local SMTP server fixture
 from storage import audit
 from storage.models import (
     AuditEvent,
@@ -27,6 +26,7 @@ from storage.models import (
     OutboxMail,
     User,
 )
+from tests.service.test_mail import smtp_server  # noqa: F401 - the local SMTP server fixture
 
 KEY = "information_request"
 # Monday 2 Nov 2026, 10:30 in Almaty: 10 working days -> Monday 16 Nov 2026 (no holiday in between)
@@ -441,7 +441,7 @@ def test_inbox_rows_are_cancelled_never_duplicated(act, factory):
     assert [n for n, st in states if n == "Task_Payment"].__len__() == 4
 
 
-def test_letter_reaches_the_requester_by_smtp_with_the_pdf(act, factory, services, smtp_server):
+def test_letter_reaches_the_requester_by_smtp_with_the_pdf(act, factory, services, smtp_server):  # noqa: F811
     """Dispatch by e-mail: the worker renders the letter, then sends it attached, in the request's language."""
     from tests.service.test_mail import with_mail
 
