@@ -19,7 +19,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def index():
     c = ctx()
     return render_template("admin.html", users=admin.list_users(c), days=calendar.list_days(c), errors={},
-                           failed=admin.instances_in_error(c))
+                           failed=admin.instances_in_error(c), mails=admin.mail_problems(c),
+                           mail_on=c.services.settings.smtp is not None)
 
 
 @bp.post("/users/<username>/disable")
@@ -34,6 +35,14 @@ def disable(username: str):
 @login_required
 def retry_instance(instance_id: int):
     admin.retry_instance(ctx(), instance_id)
+    commit()
+    return redirect(url_for("admin.index", done=1))
+
+
+@bp.post("/mail/<id:mail_id>/requeue")
+@login_required
+def requeue_mail(mail_id: int):
+    admin.requeue_mail(ctx(), mail_id)
     commit()
     return redirect(url_for("admin.index", done=1))
 

@@ -10,7 +10,7 @@ from processes.usecases import timers
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Conflict, Forbidden, NotFound, denied
 from storage import accounts, audit
-from storage.models import Instance, User
+from storage.models import Instance, OutboxMail, User
 
 ADMIN = "admin"
 
@@ -66,3 +66,28 @@ def retry_instance(ctx: Ctx, instance_id: int) -> Instance:
     except StaleDataError as exc:
         raise Conflict(N_("The instance was changed at the same time; reload and try again.")) from exc
     return instance
+
+
+def mail_problems(ctx: Ctx, limit: int = 200) -> list[OutboxMail]:
+    """E-mails that could not be delivered yet (still retried) or at all (given up), the newest first."""
+    require_admin(ctx)
+    return list(ctx.session.execute(select(OutboxMail).where(
+        (OutboxMail.status == "failed") | ((OutboxMail.status == "pending") & (OutboxMail.attempts > 0)))
+        .order_by(OutboxMail.id.desc()).limit(limit)).scalars())
+
+
+def requeue_mail(ctx: Ctx, mail_id: int) -> OutboxMail:
+    """Send a given-up e-mail again: back to pending with its attempts reset (audited as `mail_requeued`)."""
+    require_admin(ctx)
+    mail = ctx.session.execute(select(OutboxMail).where(OutboxMail.id == mail_id).with_for_update()
+                               ).scalar_one_or_none()
+    if mail is None:
+        raise NotFound(N_("No such e-mail."))
+    if mail.status != "failed":
+        raise Conflict(N_("Only an e-mail that was given up can be sent again."))
+    audit.append(ctx.session, ctx.actor, "mail_requeued", object=f"mail:{mail.id}",
+                 data={"to": mail.recipient, "subject": mail.subject, "attempts": mail.attempts,
+                       "error": mail.last_error}, request_id=ctx.request_id)
+    mail.status, mail.attempts = "pending", 0
+    ctx.session.flush()
+    return mail

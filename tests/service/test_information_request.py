@@ -467,3 +467,37 @@ def test_letter_reaches_the_requester_by_smtp_with_the_pdf(act, factory, service
     assert "Уважаем" in body.decode("utf-8") and "IR-2026-00001" in body.decode("utf-8")
     assert sent.data["attachment"] == doc.reg_number
     assert chain_ok(factory)
+
+
+def test_mail_server_down_blocks_nothing_and_the_administrator_sees_it(act, factory, services, smtp_server):  # noqa: F811
+    """SMTP unreachable at dispatch: the request is answered anyway; the letter's e-mail is retried, then
+    given up and shown to the administrator, who sends it again once the server is back."""
+    from dataclasses import replace
+
+    from processes.mailer import MAX_ATTEMPTS, send_pending
+    from processes.usecases import admin
+    from tests.service.test_mail import free_port, with_mail
+
+    inbox, port = smtp_server
+    with_mail(services, free_port())  # nothing listens there
+    iid = register(act)
+    complete(act, "rector", iid, "Task_Decide", {"decision": "refuse", "ground": "state_secret", "reason": "§2.4"})
+    complete(act, "registry", iid, "Task_Dispatch", {"method": "email"})
+    assert inst(factory, iid).outcome == "refused"  # not blocked by the mail server
+    for _ in range(MAX_ATTEMPTS):
+        tick(factory, services)
+    problems = act("admin", admin.mail_problems)
+    letter_mail = [m for m in problems if m.recipient == "erlan@example.kz"]
+    assert len(letter_mail) == 1 and letter_mail[0].status == "failed" and "connect" in letter_mail[0].last_error
+    with pytest.raises(Forbidden):
+        act("registry", admin.mail_problems)
+    act("admin", admin.requeue_mail, letter_mail[0].id)
+    with pytest.raises(Conflict):
+        act("admin", admin.requeue_mail, letter_mail[0].id)  # pending already
+    services.settings = replace(services.settings, smtp=replace(services.settings.smtp, port=port))
+    send_pending(factory, services.settings.smtp, services.blobs)
+    assert [to for to, _ in inbox.messages].count(["erlan@example.kz"]) == 1
+    with factory() as s:
+        acts = list(s.execute(select(AuditEvent.action).order_by(AuditEvent.seq)).scalars())
+    assert "mail_failed" in acts and "mail_requeued" in acts and acts[-1] == "mail_sent"
+    assert chain_ok(factory)

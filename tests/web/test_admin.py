@@ -52,3 +52,25 @@ def test_only_administrators(client):
         assert client.post("/admin/users/employee2/disable", data={"csrf_token": csrf}).status_code == 403
         assert client.post("/admin/calendar", data={"day": "2026-10-10", "kind": "working",
                                                     "csrf_token": csrf}).status_code == 403
+
+
+def test_undelivered_mail_is_shown_and_sent_again_by_administrators_only(client, factory):
+    from storage.models import OutboxMail, utcnow
+
+    with factory() as s, s.begin():
+        s.add(OutboxMail(recipient="erlan@example.kz", subject="Answer", body="b", status="failed", attempts=5,
+                         last_error="connect: [Errno 111] Connection refused", created_at=utcnow()))
+    login(client, "admin")
+    page = client.get("/admin/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "E-mail delivery" in page and "Connection refused" in page and "Given up" in page
+    with factory() as s:
+        mail_id = s.execute(select(OutboxMail.id)).scalar_one()
+    login(client, "registry")
+    csrf = csrf_from(client.get("/inbox").get_data(as_text=True))
+    assert client.post(f"/admin/mail/{mail_id}/requeue", data={"csrf_token": csrf}).status_code == 403
+    login(client, "admin")
+    assert client.post(f"/admin/mail/{mail_id}/requeue", data={"csrf_token": token(client)}).status_code == 302
+    assert client.post(f"/admin/mail/{mail_id}/requeue", data={"csrf_token": token(client)}).status_code == 409
+    assert client.post("/admin/mail/999999/requeue", data={"csrf_token": token(client)}).status_code == 404
+    with factory() as s:
+        assert s.execute(select(OutboxMail.status, OutboxMail.attempts)).one() == ("pending", 0)
