@@ -89,8 +89,11 @@ def validate(form: Form, data: Any, *, today: date | None = None) -> tuple[dict,
 
 
 def _field_path(err: ValidationError) -> str:
-    """The dotted name of the field an error is about (list positions belong to their list)."""
-    return ".".join(str(p) for p in err.absolute_path if isinstance(p, str))
+    """The dotted name of the field an error is about. A position in a list of scalars belongs to its
+    list (`file_ids`); in a list of objects it names the row (`changes.0.clause`)."""
+    path = list(err.absolute_path)
+    return ".".join(str(p) for i, p in enumerate(path)
+                    if isinstance(p, str) or any(isinstance(q, str) for q in path[i + 1:]))
 
 
 def _explain(form: Form, err: ValidationError, data: dict) -> tuple[str, Message]:

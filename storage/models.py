@@ -254,7 +254,8 @@ class Document(Base):
 
     __tablename__ = "documents"
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    # None for a document of no instance: the edition of the policy loaded from its source text
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(300))
     reg_number: Mapped[str] = mapped_column(String(40), unique=True)
@@ -317,6 +318,81 @@ class InformationRequest(Base):
     days_taken: Mapped[int | None] = mapped_column(Integer)  # working days from receipt to dispatch
     overdue: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     overdue_seconds: Mapped[int | None] = mapped_column(BigInteger)  # length of the breach, once answered
+
+
+class PolicyEdition(Base):
+    """One edition of the Information Policy: edition 1 is the source text; each approved amendment
+    makes the next one as an addition (§14.3). Never changed once written."""
+
+    __tablename__ = "policy_editions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)  # unique: two approvals cannot both make N+1
+    base_number: Mapped[int | None] = mapped_column(Integer)
+    effective_from: Mapped[date] = mapped_column(Date)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id"), unique=True)
+    preamble: Mapped[str] = mapped_column(Text, default="")
+    sections: Mapped[dict] = mapped_column(JSON, default=dict)  # section number (as text) -> heading
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))  # the whole edition (PDF)
+    addition_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))  # the addition (PDF)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PolicyClause(Base):
+    """A clause as it reads in one edition."""
+
+    __tablename__ = "policy_clauses"
+    __table_args__ = (UniqueConstraint("edition_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("policy_editions.id"), index=True)
+    number: Mapped[str] = mapped_column(String(32), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    changed: Mapped[bool] = mapped_column(Boolean, default=False)  # changed or added by this edition's addition
+
+
+class PolicyChange(Base):
+    """One change an addition made: the clause before and after."""
+
+    __tablename__ = "policy_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("policy_editions.id"), index=True)
+    number: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # added | changed | removed
+    before: Mapped[str] = mapped_column(Text, default="")
+    after: Mapped[str] = mapped_column(Text, default="")
+
+
+class PolicyProposal(Base):
+    """An amendment proposal's current state; the clauses it touches are in policy_proposal_clauses."""
+
+    __tablename__ = "policy_proposals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), unique=True)
+    base_edition: Mapped[int] = mapped_column(Integer)
+    changes: Mapped[list] = mapped_column(JSON)  # the consolidated list (or the proposer's, before MCD)
+    proposed: Mapped[list] = mapped_column(JSON)  # the proposer's latest version, kept as submitted
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProposalClause(Base):
+    """A clause an amendment proposal touches (for the warning when two open proposals touch one)."""
+
+    __tablename__ = "policy_proposal_clauses"
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+
+
+class ProcessStartRole(Base):
+    """A role the administrator allowed to start a process beyond its own starters (e.g. §14.4's "and others")."""
+
+    __tablename__ = "process_start_roles"
+    process_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class RegistrationCounter(Base):
@@ -401,6 +477,6 @@ __all__ = [
     "Base", "Status", "TaskState", "Unit", "User", "UserRole", "LoginSession", "ApiToken",
     "LoginFailure", "ProcessDefinition", "Instance", "InstanceState", "InboxTask",
     "ContentVersion", "StoredFile", "Document", "SignedOffMaterial", "InformationRequest", "RegistrationCounter",
-    "Notification",
-    "AuditHead", "AuditEvent", "CalendarDay", "utcnow", "date",
+    "Notification", "PolicyEdition", "PolicyClause", "PolicyChange", "PolicyProposal", "ProposalClause",
+    "ProcessStartRole", "AuditHead", "AuditEvent", "CalendarDay", "utcnow", "date",
 ]

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import insert, select, text
 
 from processes.engine import ProcessEngine
-from processes.usecases import deploy
+from processes.usecases import deploy, policy
 from processes.usecases.context import Ctx, Services, Settings
 from processes.usecases.seed import seed_demo
 from storage.blobs import BlobStore
@@ -21,7 +21,7 @@ from storage.models import Base, User
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("KELISIM_DATABASE_URL", "")
 DEMO_PASSWORD = "kelisim-demo"
-KEEP = ("units", "users", "user_roles", "process_definitions")
+KEEP = ("units", "users", "user_roles", "process_definitions", "documents", "policy_editions", "policy_clauses")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -67,6 +67,7 @@ def _seed(eng, engine_dir: Path) -> None:
     with transaction(make_sessionmaker(eng)) as session:
         seed_demo(session, DEMO_PASSWORD)
         deploy.deploy(session, ProcessEngine(engine_dir))
+        policy.import_policy(Ctx(session=session, services=None))
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the application: defaults, then environment, then test overrides."""
     import processes.usecases.information_request  # noqa: F401 - registers the process kind
     import processes.usecases.material_signoff  # noqa: F401 - registers the process kind
+    import processes.usecases.policy_amendment  # noqa: F401 - registers the process kind
     import processes.usecases.speech_clearance  # noqa: F401 - registers the process kind
 
     app = Flask(__name__)

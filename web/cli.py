@@ -68,6 +68,37 @@ def seed_demo() -> None:
     with transaction(_factory(app)) as session:
         added = seed(session, os.environ.get("KELISIM_DEMO_PASSWORD", "kelisim-demo"))
     click.echo(f"demo organisation ready ({added} accounts added)")
+    _import_policy(app, None)
+
+
+@main.group("policy")
+def policy_group() -> None:
+    """The Information Policy's text and editions."""
+
+
+@policy_group.command("import")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The policy text (default: the Kazakh source text shipped in processes/policy/).")
+def policy_import(path: str | None) -> None:
+    """Load the policy text as edition 1, once (nothing happens when an edition exists)."""
+    _import_policy(_app(), path)
+
+
+def _import_policy(app: Flask, path: str | None) -> None:
+    from pathlib import Path
+
+    from processes.rendering import render_pending
+    from processes.usecases import policy
+    from processes.usecases.context import Ctx
+
+    with transaction(_factory(app)) as session:
+        edition = policy.import_policy(Ctx(session=session, services=_services(app)), Path(path) if path else None)
+        clauses = len(policy.clauses_of(Ctx(session=session, services=_services(app)), edition)) if edition else 0
+    if edition is None:
+        click.echo("policy: an edition exists already; nothing imported")
+        return
+    render_pending(_factory(app), _services(app))
+    click.echo(f"policy: edition 1 imported ({clauses} clauses)")
 
 
 @main.command()

@@ -41,7 +41,7 @@ def submissions():
 @login_required
 def processes():
     c = ctx()
-    startable = [d for d in deploy.list_current(c.session) if kind_of(d.key).start_role in c.user.role_names]
+    startable = [d for d in deploy.list_current(c.session) if kind_of(d.key).may_start(c)]
     return render_template("processes.html", definitions=startable)
 
 
@@ -54,7 +54,8 @@ def new_instance(key: str):
     if request.method == "GET":
         form = instances.first_form(c, definition)
         return render_template("new.html", definition=definition, form=form,
-                               values=kind_of(key).start_prefill(c), errors={}, units=queries.units(c))
+                               values=kind_of(key).start_prefill(c, request.args), errors={},
+                               units=queries.units(c))
     instance = instances.start_instance(c, key)
     task = instances.ready_tasks(c, instance)[0]
     return _submit(c, task, template="new.html", definition=definition)
@@ -73,20 +74,27 @@ def task(task_id: str):
 def _submit(c, row, template: str = "task.html", definition=None):
     form = instances.form_of(row)
     data = from_html(form, request.form.to_dict(flat=False), ignore=IGNORED_FIELDS)
-    kept_files = list(data.get("file_ids", []))
+    field = _file_field(form)
+    single = form.schema["properties"].get(field, {}).get("type") == "integer"
+    kept_files = [] if single else list(data.get("file_ids", []))
     uploads = [u for u in request.files.getlist("file") if u.filename]
     try:
-        if uploads:
+        if uploads and single:
+            data[field] = _attach(c, row, form, [], uploads[:1])[-1]
+        elif uploads:
             data["file_ids"] = _attach(c, row, form, kept_files, uploads)
         instances.complete_task(c, row.id, data)
     except Invalid as error:
         errors = {k: m.render(_) for k, m in error.errors.items()}
         if "file" in errors:
-            errors.setdefault("file_ids", errors.pop("file"))
+            errors.setdefault(field, errors.pop("file"))
         if uploads:
             # nothing of this request is saved, the uploaded files included: ask for them again
-            data["file_ids"] = kept_files if definition is None else []
-            errors.setdefault("file_ids", _("Nothing was saved: attach the file again."))
+            if single:
+                data.pop(field, None)
+            else:
+                data["file_ids"] = kept_files if definition is None else []
+            errors.setdefault(field, _("Nothing was saved: attach the file again."))
         if definition is not None:
             return render_template(template, definition=definition, form=form, values=data,
                                    errors=errors, units=queries.units(c)), 422
@@ -94,6 +102,14 @@ def _submit(c, row, template: str = "task.html", definition=None):
     commit()
     render_documents(row.instance_id)
     return redirect(url_for("pages.instance", instance_id=row.instance_id, done=1))
+
+
+def _file_field(form) -> str:
+    """The form's file field: `file_ids` (a list), or a single-file field such as `minutes_file_id`."""
+    for name in form.fields:
+        if form.ui.get(name, {}).get("ui:widget") == "file":
+            return name
+    return "file_ids"
 
 
 def _attach(c, row, form, kept: list[int], uploads) -> list[int]:

@@ -19,8 +19,7 @@ VIDEO = {"mp4"}
 def upload(ctx: Ctx, instance_id: int, name: str, stream: BinaryIO) -> StoredFile:
     """Store a file for a task the user holds in this instance; the bytes must match the name."""
     instance = instances.get_instance(ctx, instance_id)
-    takes_files = [t for t in instances.ready_tasks(ctx, instance)
-                   if t.form and "file_ids" in instances.form_of(t).schema.get("properties", {})]
+    takes_files = [t for t in instances.ready_tasks(ctx, instance) if t.form and _takes_files(instances.form_of(t))]
     if not takes_files:
         raise denied(Forbidden(N_("You hold no open task in this instance to attach files to.")),
                      f"instance:{instance_id}", "upload")
@@ -49,6 +48,12 @@ def upload(ctx: Ctx, instance_id: int, name: str, stream: BinaryIO) -> StoredFil
     return row
 
 
+def _takes_files(form) -> bool:
+    """A form takes files when it has `file_ids` or a field shown as a file upload (e.g. the minutes)."""
+    props = form.schema.get("properties", {})
+    return "file_ids" in props or any(form.ui.get(name, {}).get("ui:widget") == "file" for name in props)
+
+
 def _limit(ctx: Ctx, name: str) -> int:
     settings = ctx.services.settings
     return settings.max_video_size if filetypes.extension(name) in VIDEO else settings.max_file_size
@@ -75,9 +80,18 @@ def get_file(ctx: Ctx, file_id: int) -> StoredFile:
     return row
 
 
+POLICY_DOCUMENTS = frozenset({"policy_edition", "policy_addition"})
+
+
 def get_document(ctx: Ctx, document_id: int) -> Document:
+    """A document the user may read: the policy's editions and additions are open to everyone logged
+    in; any other document to those who may see its instance."""
     row = ctx.session.get(Document, document_id)
-    if row is None:
+    if row is None or ctx.user is None:
+        raise NotFound(N_("No such document."))
+    if row.kind in POLICY_DOCUMENTS:
+        return row
+    if row.instance_id is None:  # pragma: no cover - only the policy's documents have no instance
         raise NotFound(N_("No such document."))
     instances.get_instance(ctx, row.instance_id)
     return row

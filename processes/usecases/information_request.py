@@ -152,7 +152,7 @@ class InformationRequestKind(ProcessKind):
         """The registry, the rector and auditors keep the whole register (§11)."""
         return READERS
 
-    def start_prefill(self, ctx: Ctx) -> dict[str, Any]:
+    def start_prefill(self, ctx: Ctx, params=None) -> dict[str, Any]:
         return {"received_at": local(ctx.now()).strftime("%Y-%m-%dT%H:%M"), "language": "kk"}
 
     def prefill(self, ctx: Ctx, instance: Instance, task: InboxTask) -> dict[str, Any]:

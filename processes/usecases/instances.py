@@ -29,7 +29,7 @@ def start_instance(ctx: Ctx, key: str) -> Instance:
     """Create an instance of the newest version of a process, parked at its first task."""
     kind = kind_of(key)
     definition = deploy.current(ctx.session, key)
-    if ctx.user is None or kind.start_role not in ctx.user.role_names:
+    if ctx.user is None or not kind.may_start(ctx):
         raise denied(Forbidden(N_("You may not start this process.")), f"process:{key}", "start")
     instance = Instance(definition=definition, process_key=key, started_by=ctx.user,
                         status=Status.RUNNING.value, created_at=ctx.now(), updated_at=ctx.now())

@@ -1,8 +1,10 @@
 """What differs between processes: hooks the generic use cases call at fixed points."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
 
 from processes.engine import FiredTimer, Run, UserTask
 
@@ -16,6 +18,7 @@ class ProcessKind:
 
     key: str = ""
     start_role: str = "employee"
+    start_roles: frozenset[str] = frozenset()  # further roles that may start it (besides start_role)
     lane_roles: dict[str, str] = {}
     accepted: set[str] = set()  # file extensions its forms take
     # a role queue hides the instances the user started (nobody reviews their own submission);
@@ -48,8 +51,23 @@ class ProcessKind:
     def on_finish(self, ctx: Ctx, instance: Instance, run: Run) -> None:
         """React to the end of the instance (issue documents, inform the submitter)."""
 
-    def start_prefill(self, ctx: Ctx) -> dict[str, Any]:
-        """Return the values the first form starts with, before any instance exists."""
+    def may_start(self, ctx: Ctx) -> bool:
+        """Whether the current user may start this process: by its own roles, or a role the
+        administrator allowed (process_start_roles)."""
+        if ctx.user is None:
+            return False
+        roles = ctx.user.role_names
+        if self.start_role in roles or roles & self.start_roles:
+            return True
+        from storage.models import ProcessStartRole
+
+        extra = ctx.session.execute(select(ProcessStartRole.role).where(
+            ProcessStartRole.process_key == self.key)).scalars().all()
+        return bool(roles & set(extra))
+
+    def start_prefill(self, ctx: Ctx, params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """Return the values the first form starts with, before any instance exists (params: the
+        page's query string, e.g. the clause a proposal starts from)."""
         return {}
 
     def prefill(self, ctx: Ctx, instance: Instance, task: InboxTask) -> dict[str, Any]:

@@ -123,7 +123,7 @@ class MaterialSignoff(ProcessKind):
         notifications.notify(ctx, instance.started_by_id, instance, "outcome", title=instance.title,
                              outcome=instance.outcome or "")
 
-    def start_prefill(self, ctx: Ctx) -> dict[str, Any]:
+    def start_prefill(self, ctx: Ctx, params=None) -> dict[str, Any]:
         unit = ctx.user.unit
         return {"unit": unit.code} if unit else {}
 
