@@ -297,7 +297,8 @@ def test_concurrent_approvals_make_one_edition(act, factory):
     def run(task):
         barrier.wait()
         try:
-            act("rector", instances.complete_task, task.id, {"decision": "approve", "effective_date": TODAY.isoformat()})
+            act("rector", instances.complete_task, task.id,
+                {"decision": "approve", "effective_date": TODAY.isoformat()})
             results.append("ok")
         except Conflict:
             results.append("conflict")
