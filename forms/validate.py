@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -71,6 +72,14 @@ def validate(form: Form, data: Any, *, today: date | None = None) -> tuple[dict,
     validator = Draft202012Validator(form.schema, format_checker=FormatChecker())
     for err in sorted(validator.iter_errors(data), key=lambda e: len(list(e.absolute_path))):
         if err.validator == "additionalProperties":
+            prefix = _field_path(err)
+            if prefix and isinstance(err.instance, dict):  # top-level extras are named above
+                allowed = set(err.schema.get("properties", {}))
+                for extra in (k for k in err.instance if k not in allowed):
+                    index = next((str(p) for p in reversed(list(err.absolute_path)) if isinstance(p, int)), None)
+                    name = f"{prefix}.{index}.{extra}" if index is not None and not prefix.endswith(index) \
+                        else f"{prefix}.{extra}"
+                    errors.setdefault(name, Message(N_("Unknown field.")))
             continue
         if err.validator == "required":
             prefix = _field_path(err)
@@ -130,8 +139,13 @@ def from_html(form: Form, fields: Mapping[str, list[str]], ignore: Iterable[str]
     """Turn HTML form fields (name -> list of values) into typed data for the schema."""
     props, skip = form.schema.get("properties", {}), set(ignore)
     data: dict[str, Any] = {}
+    rows: dict[str, dict[int, dict[str, str]]] = {}
     for name, values in fields.items():
         if name in skip:
+            continue
+        row = _ROW_FIELD.fullmatch(name)
+        if row and props.get(row[1], {}).get("type") == "array":
+            rows.setdefault(row[1], {}).setdefault(int(row[2]), {})[row[3]] = values[-1].replace("\r\n", "\n")
             continue
         if "." in name:
             _set_nested(form.schema, data, name.split("."), values)
@@ -141,10 +155,24 @@ def from_html(form: Form, fields: Mapping[str, list[str]], ignore: Iterable[str]
             data[name] = values[0] if len(values) == 1 else values
             continue
         data[name] = _coerce(spec, [v for v in values])
+    for name, by_index in rows.items():
+        key = _row_key(_resolve(form.schema, props[name].get("items")) or {})
+        data[name] = [{k: v.strip() for k, v in by_index[i].items()} for i in sorted(by_index)
+                      if (by_index[i].get(key) or "").strip()]
     for name, spec in props.items():
         if spec.get("type") == "array" and name not in data and name not in skip:
             data[name] = []
     return {k: v for k, v in data.items() if v is not None}
+
+
+# `changes.0.clause`: a field of row 0 of a list of objects; a row whose first required field is empty
+# is an unused row of the form and is left out
+_ROW_FIELD = re.compile(r"([A-Za-z_]\w*)\.(\d{1,3})\.([A-Za-z_]\w*)")
+
+
+def _row_key(item: dict) -> str | None:
+    required = item.get("required") or []
+    return required[0] if required else None
 
 
 def _set_nested(schema: dict, data: dict[str, Any], parts: list[str], values: list[str]) -> None:

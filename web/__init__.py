@@ -90,7 +90,7 @@ def select_locale() -> str:
 
 
 def _register(app: Flask) -> None:
-    from web import admin_views, api, audit_views, auth, errors, pages, register_views, unit_of_work
+    from web import admin_views, api, audit_views, auth, errors, pages, policy_views, register_views, unit_of_work
 
     unit_of_work.init_app(app)
     auth.init_app(app)
@@ -101,6 +101,7 @@ def _register(app: Flask) -> None:
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(register_views.bp)
+    app.register_blueprint(policy_views.bp)
     csrf.exempt(api.bp)
 
 

@@ -79,6 +79,21 @@ def _paths() -> dict[str, Any]:
                                         ("since", {"type": "string", "format": "date"}),
                                         ("until", {"type": "string", "format": "date"}))],
             "responses": _ok("Register entries", array("RegisterEntry"))}},
+        "/api/v1/policy/editions": {"get": {"summary": "Every edition of the policy, oldest first",
+                                            "responses": _ok("Editions", array("Edition"))}},
+        "/api/v1/policy/editions/{n}": {"get": {
+            "summary": "One edition with all its clauses", "parameters": [_id_param("n")],
+            "responses": _ok("Edition", _ref("EditionDetail"))}},
+        "/api/v1/policy/editions/{n}/clauses/{clause}": {"get": {
+            "summary": "One clause as it reads in an edition",
+            "parameters": [_id_param("n"), _id_param("clause", "string")],
+            "responses": _ok("Clause", _ref("Clause"))}},
+        "/api/v1/policy/clauses/{clause}/history": {"get": {
+            "summary": "Every edition a clause appeared in, with the amendment that changed it",
+            "parameters": [_id_param("clause", "string")], "responses": _ok("History", array("ClauseHistory"))}},
+        "/api/v1/policy/proposals/{id}": {"get": {
+            "summary": "An amendment proposal: its changes, their word diff against the current edition, conflicts",
+            "parameters": [_id_param("id")], "responses": {**_ok("Proposal", {"type": "object"}), "409": _ERR}}},
         "/api/v1/instances/{id}/letter": {"get": {
             "summary": "The answer or refusal letter of an information request: a redirect to the document",
             "parameters": [_id_param("id")],
@@ -119,6 +134,17 @@ def _schemas() -> dict[str, Any]:
             "seq": i, "at": dt, "actor": nullable, "action": s, "task": nullable, "data": {"type": "object"},
             "comment": nullable}},
         "Verify": {"type": "object", "properties": {"ok": {"type": "boolean"}, "events": i, "head": s}},
+        "Edition": {"type": "object", "properties": {
+            "number": i, "effective_from": {"type": "string", "format": "date"}, "approved_at": dt,
+            "instance_id": {"type": ["integer", "null"]}, "base_number": {"type": ["integer", "null"]},
+            "document_id": {"type": ["integer", "null"]}, "addition_document_id": {"type": ["integer", "null"]}}},
+        "EditionDetail": {"allOf": [_ref("Edition"), {"type": "object", "properties": {
+            "preamble": s, "sections": {"type": "object"},
+            "clauses": {"type": "array", "items": _ref("Clause")}}}]},
+        "Clause": {"type": "object", "properties": {"number": s, "text": s, "changed": {"type": "boolean"}}},
+        "ClauseHistory": {"type": "object", "properties": {
+            "edition": i, "effective_from": s, "approved_at": dt, "text": nullable, "change": nullable,
+            "instance_id": {"type": ["integer", "null"]}, "proposed_by": nullable}},
         "RegisterEntry": {"type": "object", "properties": {
             "instance_id": i, "reg_number": s, "requester_name": s, "requester_kind": s, "subject": s, "form": s,
             "language": s, "received_at": dt, "due_at": dt, "decision": nullable, "ground": nullable,

@@ -94,9 +94,9 @@ def test_kill_during_pdf_rendering(act, db_url, factory, services, tmp_path):
     with factory() as s:
         for inst in s.execute(select(Instance)).scalars():  # every instance still loads
             services.engine.restore(inst.definition.spec_json, s.get(InstanceState, inst.id).state_json)
-        assert s.execute(select(Document.sha256)).scalar_one() is None  # issued, PDF pending
+        assert s.execute(select(Document.sha256).where(Document.instance_id == iid)).scalar_one() is None  # pending
         assert audit.verify(s).ok
     tick(factory, services)  # the worker renders what the killed process left
     with factory() as s:
-        doc = s.execute(select(Document)).scalar_one()
+        doc = s.execute(select(Document).where(Document.instance_id == iid)).scalar_one()
     assert doc.sha256 is not None and services.blobs.exists(doc.sha256)
