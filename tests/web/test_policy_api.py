@@ -32,8 +32,8 @@ def amend(client, changes=None, effective=None):
                                                       "rationale": "Жедел жауап"})
     complete(client, mcd, ready(client, mcd, iid)["id"], {"decision": "consolidate"})
     task = ready(client, sec, iid)
-    up = client.post(f"/api/v1/instances/{iid}/files", headers=sec,
-                     data={"file": (io.BytesIO(b"%PDF-1.7 minutes"), "minutes.pdf")}, content_type="multipart/form-data")
+    up = client.post(f"/api/v1/instances/{iid}/files", headers=sec, content_type="multipart/form-data",
+                     data={"file": (io.BytesIO(b"%PDF-1.7 minutes"), "minutes.pdf")})
     assert up.status_code == 201, up.get_json()
     today = today_local(utcnow()).isoformat()
     complete(client, sec, task["id"], {"council_required": True, "meeting_date": today, "council_decision": "adopted",
@@ -95,7 +95,8 @@ def test_bad_proposals_over_the_api(client):
     task = started["tasks"][0]["id"]
     errors = complete(client, amd, task, {"changes": [], "rationale": "r"}, 422)["errors"]
     assert "changes" in errors
-    errors = complete(client, amd, task, {"changes": [{"clause": "77.1", "text": "x"}], "rationale": "r"}, 422)["errors"]
+    bad = {"changes": [{"clause": "77.1", "text": "x"}], "rationale": "r"}
+    errors = complete(client, amd, task, bad, 422)["errors"]
     assert "changes.0.clause" in errors
     errors = complete(client, amd, task, {"changes": [{"clause": "7.10.2", "text": "x", "extra": 1}],
                                           "rationale": "r"}, 422)["errors"]
