@@ -7,7 +7,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from forms.validate import N_, Message
-from processes.usecases import admin, calendar
+from processes.usecases import admin, calendar, deploy
 from processes.usecases.errors import Invalid
 from web.unit_of_work import commit, ctx
 
@@ -20,7 +20,8 @@ def index():
     c = ctx()
     return render_template("admin.html", users=admin.list_users(c), days=calendar.list_days(c), errors={},
                            failed=admin.instances_in_error(c), mails=admin.mail_problems(c),
-                           mail_on=c.services.settings.smtp is not None)
+                           mail_on=c.services.settings.smtp is not None, start_roles=admin.start_roles(c),
+                           roles=admin.known_roles(c), processes=deploy.list_current(c.session))
 
 
 @bp.post("/users/<username>/disable")
@@ -43,6 +44,22 @@ def retry_instance(instance_id: int):
 @login_required
 def requeue_mail(mail_id: int):
     admin.requeue_mail(ctx(), mail_id)
+    commit()
+    return redirect(url_for("admin.index", done=1))
+
+
+@bp.post("/start-roles")
+@login_required
+def allow_start():
+    admin.allow_start(ctx(), request.form.get("process", ""), request.form.get("role", ""))
+    commit()
+    return redirect(url_for("admin.index", done=1))
+
+
+@bp.post("/start-roles/<process_key>/<role>/remove")
+@login_required
+def disallow_start(process_key: str, role: str):
+    admin.disallow_start(ctx(), process_key, role)
     commit()
     return redirect(url_for("admin.index", done=1))
 

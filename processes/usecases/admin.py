@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from forms.validate import N_
+from forms.validate import N_, Message
 from processes.usecases import timers
 from processes.usecases.context import Ctx
-from processes.usecases.errors import Conflict, Forbidden, NotFound, denied
+from processes.usecases.errors import Conflict, Forbidden, Invalid, NotFound, denied
 from storage import accounts, audit
-from storage.models import Instance, OutboxMail, User
+from storage.models import Instance, OutboxMail, ProcessStartRole, User, UserRole
 
 ADMIN = "admin"
 
@@ -91,3 +91,50 @@ def requeue_mail(ctx: Ctx, mail_id: int) -> OutboxMail:
     mail.status, mail.attempts = "pending", 0
     ctx.session.flush()
     return mail
+
+
+def start_roles(ctx: Ctx) -> list[ProcessStartRole]:
+    """The roles the administrator allowed to start processes beyond their own starters."""
+    require_admin(ctx)
+    return list(ctx.session.execute(select(ProcessStartRole).order_by(ProcessStartRole.process_key,
+                                                                      ProcessStartRole.role)).scalars())
+
+
+def known_roles(ctx: Ctx) -> list[str]:
+    require_admin(ctx)
+    return sorted(set(ctx.session.execute(select(UserRole.role)).scalars()))
+
+
+def allow_start(ctx: Ctx, process_key: str, role: str) -> ProcessStartRole:
+    """Let holders of `role` start `process_key` (e.g. §14.4's "and others" for policy amendments);
+    takes effect at once; audited as `start_role_added`."""
+    from processes.usecases import deploy
+
+    require_admin(ctx)
+    errors = {}
+    if process_key not in {d.key for d in deploy.list_current(ctx.session)}:
+        errors["process"] = Message(N_("No such process."))
+    if role not in known_roles(ctx):
+        errors["role"] = Message(N_("No such role."))
+    if errors:
+        raise Invalid(errors)
+    if ctx.session.get(ProcessStartRole, (process_key, role)) is not None:
+        raise Conflict(N_("This role may start it already."))
+    row = ProcessStartRole(process_key=process_key, role=role, created_by=ctx.user.username, created_at=ctx.now())
+    ctx.session.add(row)
+    audit.append(ctx.session, ctx.actor, "start_role_added", object=f"process:{process_key}",
+                 data={"process": process_key, "role": role}, request_id=ctx.request_id)
+    ctx.session.flush()
+    return row
+
+
+def disallow_start(ctx: Ctx, process_key: str, role: str) -> None:
+    """Withdraw an allowance given by `allow_start` (audited as `start_role_removed`)."""
+    require_admin(ctx)
+    row = ctx.session.get(ProcessStartRole, (process_key, role))
+    if row is None:
+        raise NotFound(N_("No such allowance."))
+    audit.append(ctx.session, ctx.actor, "start_role_removed", object=f"process:{process_key}",
+                 data={"process": process_key, "role": role}, request_id=ctx.request_id)
+    ctx.session.delete(row)
+    ctx.session.flush()

@@ -74,3 +74,25 @@ def test_undelivered_mail_is_shown_and_sent_again_by_administrators_only(client,
     assert client.post("/admin/mail/999999/requeue", data={"csrf_token": token(client)}).status_code == 404
     with factory() as s:
         assert s.execute(select(OutboxMail.status, OutboxMail.attempts)).one() == ("pending", 0)
+
+
+def test_administrator_names_further_proposers_at_once(client):
+    from tests.conftest import api_token
+
+    dean = api_token(client, "dean.engineering")
+    assert client.post("/api/v1/processes/policy_amendment/instances", headers=dean).status_code == 403
+    login(client, "admin")
+    assert client.post("/admin/start-roles", data={"process": "policy_amendment", "role": "dean",
+                                                   "csrf_token": token(client)}).status_code == 302
+    assert client.post("/admin/start-roles", data={"process": "policy_amendment", "role": "dean",
+                                                   "csrf_token": token(client)}).status_code == 409
+    assert client.post("/admin/start-roles", data={"process": "nope", "role": "wizard",
+                                                   "csrf_token": token(client)}).status_code == 422
+    assert client.post("/api/v1/processes/policy_amendment/instances", headers=dean).status_code == 201
+    assert client.post("/admin/start-roles/policy_amendment/dean/remove",
+                       data={"csrf_token": token(client)}).status_code == 302
+    assert client.post("/api/v1/processes/policy_amendment/instances", headers=dean).status_code == 403
+    login(client, "rector")
+    csrf = csrf_from(client.get("/inbox").get_data(as_text=True))
+    assert client.post("/admin/start-roles", data={"process": "policy_amendment", "role": "dean",
+                                                   "csrf_token": csrf}).status_code == 403

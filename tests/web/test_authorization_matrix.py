@@ -199,3 +199,36 @@ def test_information_request_matrix(client, request_world, username):
         response = client.get(url, buffered=True)
         allowed = readers if name == "page instance" else REQUEST_READERS
         assert (response.status_code == 200) == (username in allowed), (username, name, response.status_code)
+
+
+@pytest.fixture
+def proposal_world(client):
+    """amd.head's amendment proposal waiting for MCD's review."""
+    amd = api_token(client, "amd.head")
+    started = client.post("/api/v1/processes/policy_amendment/instances", headers=amd).get_json()
+    done = client.post(f"/api/v1/tasks/{started['tasks'][0]['id']}/complete", headers=amd, json={"data": {
+        "changes": [{"clause": "7.10.2", "text": "Жаңа мәтін."}], "rationale": "r"}})
+    assert done.status_code == 200, done.get_json()
+    return {"instance": started["id"]}
+
+
+# the proposer, and who takes part in amending the policy (§14, §7.1), and auditors
+PROPOSAL_READERS = {"amd.head", "mcd.head", "mcd.specialist", "council.secretary", "rector", "auditor"}
+
+
+@pytest.mark.parametrize("username", USERNAMES)
+def test_policy_matrix(client, proposal_world, username):
+    i = proposal_world["instance"]
+    headers = api_token(client, username)
+    for name, url in {"instance": f"/api/v1/instances/{i}", "proposal": f"/api/v1/policy/proposals/{i}",
+                      "events": f"/api/v1/instances/{i}/events"}.items():
+        response = client.get(url, headers=headers)
+        allowed = username in PROPOSAL_READERS
+        assert (200 <= response.status_code < 300) == allowed, (username, name, response.status_code)
+    for url in ("/api/v1/policy/editions", "/api/v1/policy/editions/1", "/api/v1/policy/clauses/7.10.2/history"):
+        assert client.get(url, headers=headers).status_code == 200, (username, url)  # the policy is for everyone
+    started = client.post("/api/v1/processes/policy_amendment/instances", headers=headers)
+    proposers = {"rector", "vr.finance", "vr.academic", "amd.head", "mcd.head", "mcd.specialist"}
+    assert (started.status_code == 201) == (username in proposers), (username, started.status_code)
+    review = [t for t in client.get("/api/v1/tasks", headers=headers).get_json() if t["instance_id"] == i]
+    assert bool(review) == (username == "mcd.head"), (username, review)
