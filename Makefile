@@ -43,6 +43,8 @@ bench: install
 	$(BIN)/python bench/speech_clearance.py
 	$(BIN)/python bench/worker.py
 	$(BIN)/python bench/uploads.py
+	$(BIN)/python bench/policy_diff.py
+	$(BIN)/python bench/policy_pdf.py
 
 lint: install
 	$(BIN)/ruff check processes storage forms web tests bench
