@@ -10,6 +10,7 @@ from flask_login import login_required
 from processes.policy_text import is_clause_number, section_of
 from processes.usecases import instances, policy
 from processes.usecases.kinds import kind_of
+from processes.usecases.timezone import today_local
 from web.auth import api_auth
 from web.unit_of_work import ctx
 
@@ -29,7 +30,8 @@ def _edition_page(number: int | None):
     by_section: dict[int, list] = {}
     for row in clauses:
         by_section.setdefault(section_of(row.number), []).append(row)
-    return render_template("policy.html", edition=ed, current=current, editions=policy.editions(c),
+    in_force = policy.in_force(c, today_local(c.now()))
+    return render_template("policy.html", edition=ed, current=current, editions=policy.editions(c), in_force=in_force,
                            by_section=by_section, q=q, found=len(clauses),
                            sections={int(k): v for k, v in (ed.sections or {}).items()},
                            may_propose=kind_of("policy_amendment").may_start(c))

@@ -326,3 +326,16 @@ def test_unknown_clause_history_and_edition(act):
 def test_search_finds_kazakh_words_case_insensitively(act):
     hits = act(None, lambda c: [x.number for x in policy.search(c, policy.current_edition(c), "ЖАЗБАША")])
     assert "11.4" in hits
+
+
+def test_an_edition_comes_into_force_on_its_effective_date(act):
+    iid = propose(act)
+    through_to_rector(act, iid)
+    approve(act, iid, TODAY + timedelta(days=10))
+
+    def in_force(day):
+        return act(None, lambda c: policy.in_force(c, day).number)
+
+    assert act(None, lambda c: policy.current_edition(c).number) == 2  # amendments go against the newest
+    assert in_force(TODAY) == 1 and in_force(TODAY + timedelta(days=9)) == 1
+    assert in_force(TODAY + timedelta(days=10)) == 2
