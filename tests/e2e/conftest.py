@@ -103,13 +103,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen, server: KelisimServer) -> No
     pytest.fail(f"`kelisim serve` was not healthy within {START_TIMEOUT_S} s:\n{server.log()}", pytrace=False)
 
 
-@pytest.fixture
-def kelisim_server(e2e_tools, tmp_path) -> KelisimServer:
-    """A migrated, seeded Kelisim served by `kelisim serve --no-worker` (gunicorn) on a free port."""
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
+def _server_env(data_dir: Path, base_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("KELISIM_DATABASE_URL", None)  # always its own SQLite file in the data directory
     env.pop("KELISIM_SECRET_KEY", None)
@@ -121,9 +115,31 @@ def kelisim_server(e2e_tools, tmp_path) -> KelisimServer:
         "KELISIM_ENV": "production",
         "PYTHONUNBUFFERED": "1",
     })
+    return env
+
+
+@pytest.fixture(scope="session")
+def _seeded_data_dir(e2e_tools, tmp_path_factory) -> Path:
+    """A data directory migrated and seeded once (`kelisim db upgrade`, `kelisim seed-demo`); each test
+    serves a copy of it, so the tests never see each other's data."""
+    data_dir = tmp_path_factory.mktemp("e2e-template") / "data"
+    data_dir.mkdir()
+    template = KelisimServer(base_url="http://127.0.0.1:5000", data_dir=data_dir,
+                             env=_server_env(data_dir, "http://127.0.0.1:5000"), log_path=data_dir / "unused.log")
+    template.cli("db", "upgrade")
+    template.cli("seed-demo")
+    return data_dir
+
+
+@pytest.fixture
+def kelisim_server(e2e_tools, _seeded_data_dir, tmp_path) -> KelisimServer:
+    """A migrated, seeded Kelisim served by `kelisim serve --no-worker` (gunicorn) on a free port."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(_seeded_data_dir, data_dir)
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = _server_env(data_dir, base_url)
     server = KelisimServer(base_url=base_url, data_dir=data_dir, env=env, log_path=tmp_path / "server.log")
-    server.cli("db", "upgrade")
-    server.cli("seed-demo")
     with open(server.log_path, "wb") as log:
         proc = subprocess.Popen([*_kelisim_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
                                  "--no-worker"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
