@@ -23,3 +23,26 @@ def submission(**overrides) -> dict:
 
 
 __all__ = ["event_date", "submission", "date"]
+
+
+def api_complete(client, headers, task_id, data, status=200):
+    """POST /api/v1/tasks/<id>/complete and check the status; return the JSON body."""
+    response = client.post(f"/api/v1/tasks/{task_id}/complete", headers=headers, json={"data": data})
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
+def api_ready(client, headers, instance_id):
+    """The caller's single ready task in an instance (GET /api/v1/tasks)."""
+    (task,) = [t for t in client.get("/api/v1/tasks", headers=headers).get_json() if t["instance_id"] == instance_id]
+    return task
+
+
+def api_upload(client, headers, instance_id, name, content) -> int:
+    """POST a file to /api/v1/instances/<id>/files; return its id."""
+    import io
+
+    response = client.post(f"/api/v1/instances/{instance_id}/files", headers=headers,
+                           data={"file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]

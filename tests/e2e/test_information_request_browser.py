@@ -11,38 +11,12 @@ import pytest
 
 from processes.usecases.timezone import local
 from storage.models import utcnow
+from tests.e2e.helpers import log_in, log_out, submit
 
 pytestmark = pytest.mark.e2e
 
 SUBJECT = "Оқу ақысы туралы ақпарат — e2e"
 REASON = "Сұралған мәліметтер үшінші тұлғалардың дербес деректерін қамтиды."
-INSTANCE_URL = re.compile(r"/instances/(\d+)\?done=1$")
-
-
-def log_in(page, server, username: str) -> None:
-    from playwright.sync_api import expect
-
-    page.goto("/login")
-    form = page.locator("form:has(#password)")
-    form.locator("#username").fill(username)
-    form.locator("#password").fill(server.password)
-    form.locator("button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/inbox$"))
-
-
-def log_out(page) -> None:
-    from playwright.sync_api import expect
-
-    page.locator("form.logout-form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/login$"))
-
-
-def submit(page) -> int:
-    from playwright.sync_api import expect
-
-    page.locator("form.task-form button[type=submit]").click()
-    expect(page).to_have_url(INSTANCE_URL)
-    return int(INSTANCE_URL.search(page.url).group(1))
 
 
 def test_information_request_refused_end_to_end(kelisim_server, e2e_page, tmp_path):

@@ -10,30 +10,12 @@ import pytest
 
 from processes.usecases.timezone import today_local
 from storage.models import utcnow
+from tests.e2e.helpers import log_in, log_out, submit
 
 pytestmark = pytest.mark.e2e
 
 RATIONALE = "Жедел жауап мерзімін қысқарту — e2e"
 NEW_TEXT = "МКБ шұғыл сұрау салуларына жауап 2 сағаттан аспайтын уақыт ішінде беріледі."
-INSTANCE_URL = re.compile(r"/instances/(\d+)\?done=1$")
-
-
-def log_in(page, server, username: str) -> None:
-    from playwright.sync_api import expect
-
-    page.goto("/login")
-    form = page.locator("form:has(#password)")
-    form.locator("#username").fill(username)
-    form.locator("#password").fill(server.password)
-    form.locator("button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/inbox$"))
-
-
-def log_out(page) -> None:
-    from playwright.sync_api import expect
-
-    page.locator("form.logout-form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/login$"))
 
 
 def open_task(page, label: str) -> None:
@@ -43,14 +25,6 @@ def open_task(page, label: str) -> None:
     expect(card).to_have_count(1)
     expect(card).to_contain_text(label)
     card.locator(".task-card-title a").click()
-
-
-def submit(page) -> int:
-    from playwright.sync_api import expect
-
-    page.locator("form.task-form button[type=submit]").click()
-    expect(page).to_have_url(INSTANCE_URL)
-    return int(INSTANCE_URL.search(page.url).group(1))
 
 
 def test_policy_amendment_end_to_end(kelisim_server, e2e_page, tmp_path):

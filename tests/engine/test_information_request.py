@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import time_machine
 
-from processes.engine import ProcessEngine, Run, TaskNotReady, UserTask
+from processes.engine import ProcessEngine, TaskNotReady
+from tests.engine.driver import Driver
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -31,38 +32,6 @@ def registration(form: str = "electronic", **overrides: Any) -> dict[str, Any]:
             "remind3_at": REMIND3.isoformat(), "remind1_at": REMIND1.isoformat(),
             "escalate_at": ESCALATE.isoformat(), "deadline_at": DEADLINE.isoformat()}
     return data | overrides
-
-
-class Driver:
-    """Drive one instance by task name; with persist, dumps() and restore() around every action."""
-
-    def __init__(self, engine: ProcessEngine, spec_json: str, persist: bool) -> None:
-        self.engine, self.spec_json, self.persist = engine, spec_json, persist
-        self.run: Run = engine.start(spec_json)
-        self.cycle()
-
-    def cycle(self) -> None:
-        if self.persist:
-            self.run = self.engine.restore(self.spec_json, self.run.dumps())
-
-    def ready(self) -> list[str]:
-        return [task.name for task in self.run.ready_user_tasks()]
-
-    def task(self, name: str) -> UserTask:
-        (task,) = [t for t in self.run.ready_user_tasks() if t.name == name]
-        return task
-
-    def complete(self, name: str, data: dict[str, Any]) -> None:
-        task_id = self.task(name).id
-        self.cycle()
-        self.run.complete(task_id, data)
-        self.cycle()
-
-    def fire(self) -> list[str]:
-        self.cycle()
-        fired = self.run.fire_timers()
-        self.cycle()
-        return [timer.name for timer in fired]
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from processes.engine import ProcessEngine, Run, TaskNotReady
+from processes.engine import ProcessEngine, TaskNotReady
+from tests.engine.driver import Driver
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -16,26 +17,6 @@ BPMNDI = "{http://www.omg.org/spec/BPMN/20100524/DI}"
 PROPOSAL = {"changes": [{"clause": "7.10.2", "text": "New text."}], "rationale": "Why"}
 ADOPTED = {"council_required": True, "meeting_date": "2026-11-20", "council_decision": "adopted",
            "votes_for": 30, "votes_against": 1, "votes_abstained": 0, "minutes_file_id": 1}
-
-
-class Driver:
-    def __init__(self, engine: ProcessEngine, spec_json: str, persist: bool) -> None:
-        self.engine, self.spec_json, self.persist = engine, spec_json, persist
-        self.run: Run = engine.start(spec_json)
-        self.cycle()
-
-    def cycle(self) -> None:
-        if self.persist:
-            self.run = self.engine.restore(self.spec_json, self.run.dumps())
-
-    def ready(self) -> list[str]:
-        return [t.name for t in self.run.ready_user_tasks()]
-
-    def complete(self, name: str, data: dict[str, Any]) -> None:
-        (task,) = [t for t in self.run.ready_user_tasks() if t.name == name]
-        self.cycle()
-        self.run.complete(task.id, data)
-        self.cycle()
 
 
 @pytest.fixture(scope="module")

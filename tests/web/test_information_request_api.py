@@ -10,6 +10,9 @@ import pytest
 from processes.usecases.timezone import local
 from storage.models import utcnow
 from tests.conftest import api_token, csrf_from, login
+from tests.helpers import api_complete as complete
+from tests.helpers import api_ready as ready
+from tests.helpers import api_upload
 
 KEY = "information_request"
 
@@ -27,21 +30,7 @@ def request_data(**overrides) -> dict:
 
 
 def upload(client, headers, iid, name="scan.pdf", content=b"%PDF-1.7 scan"):
-    response = client.post(f"/api/v1/instances/{iid}/files", headers=headers,
-                           data={"file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
-
-
-def complete(client, headers, task_id, data, status=200):
-    response = client.post(f"/api/v1/tasks/{task_id}/complete", headers=headers, json={"data": data})
-    assert response.status_code == status, response.get_json()
-    return response.get_json()
-
-
-def ready(client, headers, iid):
-    (task,) = [t for t in client.get("/api/v1/tasks", headers=headers).get_json() if t["instance_id"] == iid]
-    return task
+    return api_upload(client, headers, iid, name, content)
 
 
 def register(client, reg, **overrides):

@@ -5,20 +5,11 @@ import io
 import re
 
 from tests.conftest import api_token, csrf_from, login
+from tests.helpers import api_complete as complete
+from tests.helpers import api_ready as ready
 
 KEY = "policy_amendment"
 NEW = "МКБ шұғыл сұрау салуларына жауап 2 сағат ішінде беріледі."
-
-
-def complete(client, headers, task_id, data, status=200):
-    response = client.post(f"/api/v1/tasks/{task_id}/complete", headers=headers, json={"data": data})
-    assert response.status_code == status, response.get_json()
-    return response.get_json()
-
-
-def ready(client, headers, iid):
-    (task,) = [t for t in client.get("/api/v1/tasks", headers=headers).get_json() if t["instance_id"] == iid]
-    return task
 
 
 def amend(client, changes=None, effective=None):

@@ -1,0 +1,43 @@
+"""Drive one process instance by task name, optionally saved and restored around every action."""
+from __future__ import annotations
+
+from typing import Any
+
+from processes.engine import ProcessEngine, Run, UserTask
+
+
+class Driver:
+    """One instance; with persist, dumps() and restore() around every action (what every request does)."""
+
+    def __init__(self, engine: ProcessEngine, spec_json: str, persist: bool) -> None:
+        self.engine, self.spec_json, self.persist = engine, spec_json, persist
+        self.run: Run = engine.start(spec_json)
+        self.cycle()
+
+    def cycle(self) -> None:
+        """Save and reload the instance when persisting."""
+        if self.persist:
+            self.run = self.engine.restore(self.spec_json, self.run.dumps())
+
+    def ready(self) -> list[str]:
+        """The names of the ready user tasks."""
+        return [task.name for task in self.run.ready_user_tasks()]
+
+    def task(self, name: str) -> UserTask:
+        """The single ready user task with this name."""
+        (task,) = [t for t in self.run.ready_user_tasks() if t.name == name]
+        return task
+
+    def complete(self, name: str, data: dict[str, Any]) -> None:
+        """Complete the ready task called name."""
+        task_id = self.task(name).id
+        self.cycle()
+        self.run.complete(task_id, data)
+        self.cycle()
+
+    def fire(self) -> list[str]:
+        """Fire due timers; return the names of those that fired."""
+        self.cycle()
+        fired = self.run.fire_timers()
+        self.cycle()
+        return [timer.name for timer in fired]
