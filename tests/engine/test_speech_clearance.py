@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 import time_machine
 
-from processes.engine import ProcessEngine, Run, TaskNotReady, UserTask
+from processes.engine import ProcessEngine, TaskNotReady
+from tests.engine.driver import Driver as BaseDriver
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -52,42 +53,8 @@ def submission(*categories: str, **overrides: Any) -> dict[str, Any]:
     return data | overrides
 
 
-class Driver:
-    """Drive one instance by task name; with persist, dumps() and restore() around every action."""
-
-    def __init__(self, engine: ProcessEngine, spec_json: str, persist: bool) -> None:
-        """Start a new instance."""
-        self.engine, self.spec_json, self.persist = engine, spec_json, persist
-        self.run: Run = engine.start(spec_json)
-        self.cycle()
-
-    def cycle(self) -> None:
-        """Save and reload the instance when persisting."""
-        if self.persist:
-            self.run = self.engine.restore(self.spec_json, self.run.dumps())
-
-    def ready(self) -> list[str]:
-        """Return the names of the ready user tasks."""
-        return [task.name for task in self.run.ready_user_tasks()]
-
-    def task(self, name: str) -> UserTask:
-        """Return the single ready user task with this name."""
-        (task,) = [t for t in self.run.ready_user_tasks() if t.name == name]
-        return task
-
-    def complete(self, name: str, data: dict[str, Any]) -> None:
-        """Complete the ready task called name."""
-        task_id = self.task(name).id
-        self.cycle()
-        self.run.complete(task_id, data)
-        self.cycle()
-
-    def fire(self) -> list[str]:
-        """Fire due timers and return the names of those that fired."""
-        self.cycle()
-        fired = self.run.fire_timers()
-        self.cycle()
-        return [timer.name for timer in fired]
+class Driver(BaseDriver):
+    """The shared driver, plus a step of this process."""
 
     def submit_and_route(self, *categories: str) -> None:
         """Submit a text with categories so that it waits for the public person."""
