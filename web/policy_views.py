@@ -63,12 +63,7 @@ def edition_pdf(number: int):
 def clause_history(clause: str):
     c = ctx()
     history = policy.clause_history(c, clause)
-    proposers = {}
-    for entry in history:
-        if entry.instance_id:
-            inst = c.session.get(instances.Instance, entry.instance_id)
-            proposers[entry.instance_id] = inst.started_by.full_name if inst else ""
-    return render_template("policy_clause.html", number=clause, history=history, proposers=proposers,
+    return render_template("policy_clause.html", number=clause, history=history,
                            may_propose=kind_of("policy_amendment").may_start(c),
                            exists_now=history[-1].text is not None and history[-1].edition ==
                            policy.current_edition(c).number)
@@ -112,15 +107,10 @@ def api_clause(number: int, clause: str):
 @api_auth
 def api_history(clause: str):
     c = ctx()
-    out = []
-    for h in policy.clause_history(c, clause):
-        proposer = None
-        if h.instance_id:
-            inst = c.session.get(instances.Instance, h.instance_id)
-            proposer = inst.started_by.username if inst else None
-        out.append({"edition": h.edition, "effective_from": _iso(h.effective_from), "approved_at": _iso(h.approved_at),
-                    "text": h.text, "change": h.change, "instance_id": h.instance_id, "proposed_by": proposer})
-    return jsonify(out)
+    return jsonify([{"edition": h.edition, "effective_from": _iso(h.effective_from), "approved_at": _iso(h.approved_at),
+                     "text": h.text, "change": h.change, "instance_id": h.instance_id,
+                     "proposed_by": h.proposer.username if h.proposer else None}
+                    for h in policy.clause_history(c, clause)])
 
 
 @bp.get("/api/v1/policy/proposals/<id:instance_id>")

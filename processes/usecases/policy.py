@@ -40,6 +40,7 @@ from storage.models import (
     PolicyEdition,
     PolicyProposal,
     ProposalClause,
+    User,
 )
 
 EDITION_DOC = "policy_edition"
@@ -115,6 +116,7 @@ class HistoryEntry:
     change: str | None  # added | changed | removed | None (carried over unchanged)
     instance_id: int | None  # the amendment that made this edition
     segments: tuple[tuple[str, str], ...]  # word diff against the previous edition's text
+    proposer: User | None = None  # who proposed that amendment
 
 
 def clause_history(ctx: Ctx, number: str) -> list[HistoryEntry]:
@@ -136,8 +138,9 @@ def clause_history(ctx: Ctx, number: str) -> list[HistoryEntry]:
             previous = None
             continue
         segments = tuple(word_diff(previous or "", text or "")) if change else ()
+        amendment = ctx.session.get(Instance, ed.instance_id) if ed.instance_id else None
         out.append(HistoryEntry(ed.number, ed.effective_from, ed.approved_at, text, change, ed.instance_id,
-                                segments))
+                                segments, amendment.started_by if amendment else None))
         previous = text
     if not out:
         raise NotFound(N_("No such clause."))

@@ -110,9 +110,13 @@ def test_full_path_makes_edition_two_as_an_addition(act, factory):
         assert addition["council"]["votes_for"] == 31
         assert [x["role"] for x in addition["signatories"]] == ["proposer", "mcd", "council_secretary", "rector"]
         assert docs["policy_edition"].public["additions"][0]["reg_number"] == docs["policy_addition"].reg_number
+        created = s.execute(select(AuditEvent).where(AuditEvent.action == "policy_edition_created")).scalar_one()
+        assert (created.instance_id, created.clause, created.data["edition"]) == (iid, "§14.3", 2)
+        assert created.data["changes"] == [{"clause": "7.10.2", "kind": "changed"}]
         assert audit.verify(s).ok
     history = act(None, policy.clause_history, "7.10.2")
     assert [(h.edition, h.change, h.instance_id) for h in history] == [(1, None, None), (2, "changed", iid)]
+    assert history[1].proposer.username == "amd.head" and history[0].proposer is None
     assert ("insert", "2 сағат") in [(op, t.strip()) for op, t in history[1].segments]
 
 

@@ -76,7 +76,7 @@ def test_undelivered_mail_is_shown_and_sent_again_by_administrators_only(client,
         assert s.execute(select(OutboxMail.status, OutboxMail.attempts)).one() == ("pending", 0)
 
 
-def test_administrator_names_further_proposers_at_once(client):
+def test_administrator_names_further_proposers_at_once(client, factory):
     from tests.conftest import api_token
 
     dean = api_token(client, "dean.engineering")
@@ -96,3 +96,7 @@ def test_administrator_names_further_proposers_at_once(client):
     csrf = csrf_from(client.get("/inbox").get_data(as_text=True))
     assert client.post("/admin/start-roles", data={"process": "policy_amendment", "role": "dean",
                                                    "csrf_token": csrf}).status_code == 403
+    with factory() as s:
+        acts = s.execute(select(AuditEvent.action, AuditEvent.actor).where(AuditEvent.action.like("start_role_%"))
+                         .order_by(AuditEvent.seq)).all()
+    assert [tuple(a) for a in acts] == [("start_role_added", "admin"), ("start_role_removed", "admin")]
