@@ -50,6 +50,8 @@ def check(html: str) -> None:
 @pytest.mark.parametrize("path, user", [
     ("/login", None), ("/processes/speech_clearance/new", "employee"),
     ("/processes/material_signoff/new", "unit.head"), ("/audit/instances", "auditor"), ("/archive", "mcd.head"),
+    ("/processes/information_request/new", "registry"), ("/requests", "registry"),
+    ("/processes/policy_amendment/new?clause=7.10.2", "amd.head"), ("/policy", "employee"), ("/admin/", "admin"),
 ])
 def test_pages_label_every_control(client, path, user):
     if user:
@@ -83,3 +85,35 @@ def test_checklist_form_labels_every_control(client):
     html = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
     check(html)
     assert html.count('name="checklist.') >= 18  # 6 items x (yes, no, remark)
+
+
+def test_request_and_council_forms_label_every_control(client):
+    """The rector's decision on a request (the unit select) and the Council's record (a single file)."""
+    import io
+    from datetime import timedelta
+
+    from processes.usecases.timezone import local
+    from storage.models import utcnow
+
+    reg, amd, mcd = api_token(client, "registry"), api_token(client, "amd.head"), api_token(client, "mcd.head")
+    started = client.post("/api/v1/processes/information_request/instances", headers=reg).get_json()
+    up = client.post(f"/api/v1/instances/{started['id']}/files", headers=reg,
+                     data={"file": (io.BytesIO(b"%PDF-1.7 x"), "s.pdf")}, content_type="multipart/form-data")
+    data = {"requester_name": "R", "requester_kind": "person", "email": "r@example.kz", "subject": "S", "items": "I",
+            "form": "electronic", "language": "kk", "file_ids": [up.get_json()["id"]],
+            "received_at": local(utcnow() - timedelta(hours=1)).isoformat(timespec="minutes")}
+    assert client.post(f"/api/v1/tasks/{started['tasks'][0]['id']}/complete", headers=reg,
+                       json={"data": data}).status_code == 200
+    proposal = client.post("/api/v1/processes/policy_amendment/instances", headers=amd).get_json()
+    client.post(f"/api/v1/tasks/{proposal['tasks'][0]['id']}/complete", headers=amd,
+                json={"data": {"changes": [{"clause": "1.4", "text": "Жаңа."}], "rationale": "r"}})
+    (review,) = [t for t in client.get("/api/v1/tasks", headers=mcd).get_json() if t["instance_id"] == proposal["id"]]
+    client.post(f"/api/v1/tasks/{review['id']}/complete", headers=mcd, json={"data": {"decision": "consolidate"}})
+    for user, instance_id in (("rector", started["id"]), ("council.secretary", proposal["id"])):
+        headers = api_token(client, user)
+        (task,) = [t for t in client.get("/api/v1/tasks", headers=headers).get_json()
+                   if t["instance_id"] == instance_id]
+        login(client, user)
+        html = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
+        check(html)
+        assert 'name="responsible_unit"' in html or 'name="file"' in html
