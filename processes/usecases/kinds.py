@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from processes.engine import FiredTimer, Run, UserTask
+from storage.models import ProcessStartRole
 
 if TYPE_CHECKING:
     from processes.usecases.context import Ctx, Settings
@@ -59,8 +60,6 @@ class ProcessKind:
         roles = ctx.user.role_names
         if self.start_role in roles or roles & self.start_roles:
             return True
-        from storage.models import ProcessStartRole
-
         extra = ctx.session.execute(select(ProcessStartRole.role).where(
             ProcessStartRole.process_key == self.key)).scalars().all()
         return bool(roles & set(extra))
