@@ -313,7 +313,8 @@ class InformationRequest(Base):
     letter_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     dispatch_method: Mapped[str | None] = mapped_column(String(16))
     tracking_number: Mapped[str | None] = mapped_column(String(100))
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # the letter was issued
     outcome: Mapped[str | None] = mapped_column(String(32), index=True)
     days_taken: Mapped[int | None] = mapped_column(Integer)  # working days from receipt to dispatch
     overdue: Mapped[bool] = mapped_column(Boolean, default=False, index=True)

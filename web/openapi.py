@@ -94,6 +94,13 @@ def _paths() -> dict[str, Any]:
         "/api/v1/policy/proposals/{id}": {"get": {
             "summary": "An amendment proposal: its changes, their word diff against the current edition, conflicts",
             "parameters": [_id_param("id")], "responses": {**_ok("Proposal", {"type": "object"}), "409": _ERR}}},
+        "/api/v1/instances/{id}/dispatch": {"post": {
+            "summary": "Record how an information request's letter was sent (registry): method email|post|in_person",
+            "parameters": [_id_param("id")],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["data"], "additionalProperties": False,
+                "properties": {"data": {"type": "object"}}}}}},
+            "responses": {**_ok("Register entry", _ref("RegisterEntry")), "409": _ERR, "422": _ERR}}},
         "/api/v1/instances/{id}/letter": {"get": {
             "summary": "The answer or refusal letter of an information request: a redirect to the document",
             "parameters": [_id_param("id")],

@@ -146,13 +146,21 @@ def _can_act(c, row) -> bool:
 @login_required
 def instance(instance_id: int):
     c = ctx()
-    inst = instances.get_instance(c, instance_id)
-    return render_template("instance.html", instance=inst, tasks=queries.tasks_of(c, inst),
+    return render_instance(c, instances.get_instance(c, instance_id))
+
+
+def render_instance(c, inst, dispatch_values=None, dispatch_errors=None, status: int = 200):
+    """The instance page (also shown again, with the errors, when a form on it was refused)."""
+    details = kind_of(inst.process_key).details(c, inst)
+    if details and dispatch_values is not None:
+        details = {**details, "dispatch_values": dispatch_values}
+    page = render_template("instance.html", instance=inst, tasks=queries.tasks_of(c, inst),
                            my_tasks=instances.ready_tasks(c, inst), versions=queries.versions(c, inst),
                            files=files.instance_files(c, inst.id),
                            documents=files.instance_documents(c, inst.id), events=queries.timeline(c, inst),
-                           actor_names=queries.actor_names(c, inst),
-                           details=kind_of(inst.process_key).details(c, inst))
+                           actor_names=queries.actor_names(c, inst), details=details,
+                           dispatch_errors=dispatch_errors or {})
+    return page, status
 
 
 @bp.get("/files/<id:file_id>")

@@ -11,8 +11,9 @@ from flask_login import login_required
 from processes.usecases import information_request as ir
 from processes.usecases import instances
 from processes.usecases import request_register as register
+from processes.usecases.errors import Invalid
 from web.auth import api_auth
-from web.unit_of_work import ctx, date_arg
+from web.unit_of_work import commit, ctx, date_arg
 
 bp = Blueprint("register", __name__)
 
@@ -47,6 +48,36 @@ def csv_export():
                              "Cache-Control": "no-store"})
 
 
+@bp.post("/instances/<id:instance_id>/dispatch")
+@login_required
+def dispatch(instance_id: int):
+    """The registry records how the letter was sent (the e-mail itself goes out through the worker)."""
+    from forms.validate import from_html, load_form
+    from web import pages
+
+    c = ctx()
+    data = from_html(load_form(*ir.DISPATCH_FORM), request.form.to_dict(flat=False), ignore=("csrf_token",))
+    try:
+        ir.record_dispatch(c, instance_id, data)
+    except Invalid as error:
+        errors = {k: m.render(_) for k, m in error.errors.items()}
+        return pages.render_instance(c, instances.get_instance(c, instance_id), dispatch_values=data,
+                                     dispatch_errors=errors, status=422)
+    commit()
+    return redirect(url_for("pages.instance", instance_id=instance_id, done=1))
+
+
+@bp.post("/api/v1/instances/<id:instance_id>/dispatch")
+@api_auth
+def api_dispatch(instance_id: int):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or set(body) != {"data"}:
+        abort(400, description="The body must be {\"data\": {...}} and nothing else.")
+    req = ir.record_dispatch(ctx(), instance_id, body["data"])
+    commit()
+    return jsonify(row_json(register.RegisterRow(req, req.days_taken or 0, bool(req.overdue), None)))
+
+
 @bp.get("/instances/<id:instance_id>/letter")
 @login_required
 def letter(instance_id: int):
@@ -72,7 +103,8 @@ def row_json(row: register.RegisterRow) -> dict[str, Any]:
             "cost": float(req.cost) if req.cost is not None else None,
             "waiting_for_payment_seconds": int(row.waiting_for_payment.total_seconds())
             if row.waiting_for_payment is not None else None,
-            "dispatch_method": req.dispatch_method, "tracking_number": req.tracking_number}
+            "dispatch_method": req.dispatch_method, "tracking_number": req.tracking_number,
+            "dispatched_at": iso(req.dispatched_at)}
 
 
 @bp.get("/api/v1/information-requests")

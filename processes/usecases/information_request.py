@@ -3,8 +3,11 @@
 The registry clerk registers a request; the application numbers it (IR-YYYY-NNNNN), computes the
 due date on the Republic of Kazakhstan working-day calendar and the timer targets the BPMN reads;
 the rector decides; the responsible unit's head prepares the answer; for a printed copy the clerk
-records the cost and its payment or waiver; the clerk dispatches the answer or refusal letter.
-The register (`information_requests`) is kept in step in the same transactions.
+records the cost and its payment or waiver. The process then ends: the answer or refusal is given,
+and the letter is issued (the time it was answered, measured against the due date). The clerk then
+dispatches the letter and records how (`record_dispatch`: e-mail through SMTP with the PDF, post
+with a tracking number, or in person). The register (`information_requests`) is kept in step in
+the same transactions.
 """
 from __future__ import annotations
 
@@ -15,12 +18,12 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
-from forms.validate import N_, Message
+from forms.validate import N_, Message, load_form
 from processes.engine import FiredTimer, Run, UserTask
 from processes.usecases import mail, notifications, registration
 from processes.usecases.calendar import load_calendar
 from processes.usecases.context import Ctx, Settings
-from processes.usecases.errors import Conflict, Invalid, NotFound
+from processes.usecases.errors import Conflict, Forbidden, Invalid, NotFound, denied
 from processes.usecases.kinds import RENDERERS, ProcessKind, register
 from processes.usecases.routing import holders
 from processes.usecases.timezone import UNIVERSITY_TZ, local
@@ -55,7 +58,8 @@ OUTCOME_OF = {"provide": "provided", "provide_partly": "provided_partly", "refus
 GROUND_CLAUSES = {"commercial_secret": "§12", "service_secret": "§12", "personal_data": "§3.2.6",
                   "state_secret": "§2.4", "other_legal": None}
 CLAUSES = {"Task_Register": "§11.1", "Task_Decide": "§11.4", "Task_Prepare": "§7.10.3",
-           "Task_Payment": "§11.3", "Task_Dispatch": "§11.2"}
+           "Task_Payment": "§11.3"}
+DISPATCH_FORM = ("ir_dispatch.schema.json", "ir_dispatch.uischema.json")
 REMINDER_TIMERS = {"Timer_Remind3": 3, "Timer_Remind1": 1}
 READERS = frozenset({CLERK, RECTOR, "auditor"})
 
@@ -72,7 +76,7 @@ class InformationRequestKind(ProcessKind):
 
     def prepare(self, ctx: Ctx, instance: Instance, task: InboxTask, data: dict[str, Any]) -> dict[str, Any]:
         step = {"Task_Register": _register, "Task_Decide": _decide, "Task_Prepare": _prepare_answer,
-                "Task_Payment": _payment, "Task_Dispatch": _dispatch}.get(task.name)
+                "Task_Payment": _payment}.get(task.name)
         return step(ctx, instance, data) if step else data
 
     def assign(self, ctx: Ctx, instance: Instance, task: UserTask) -> tuple[str | None, User | None, Any]:
@@ -89,17 +93,10 @@ class InformationRequestKind(ProcessKind):
             if head is not None:
                 notifications.notify(ctx, head.id, instance, "task_assigned", title=instance.title)
             return UNIT_HEAD, head, instance.due_at
-        if task.name == "Task_Dispatch":
-            issue_letter(ctx, instance, req)
-        if task.name == "Task_Dispatch" or req.payment_status is None:
+        if req.payment_status is None:
             for clerk in holders(ctx.session, CLERK):
                 notifications.notify(ctx, clerk.id, instance, "task_assigned", title=instance.title)
         return CLERK, None, instance.due_at
-
-    def after_complete(self, ctx: Ctx, instance: Instance, task: InboxTask, data: dict[str, Any],
-                       run: Run) -> None:
-        if task.name == "Task_Dispatch":
-            _record_dispatch(ctx, instance, data)
 
     def on_timer(self, ctx: Ctx, instance: Instance, timer: FiredTimer, run: Run) -> None:
         req = request_of(ctx, instance)
@@ -129,8 +126,14 @@ class InformationRequestKind(ProcessKind):
                          clause="§11.2", request_id=ctx.request_id)
 
     def on_finish(self, ctx: Ctx, instance: Instance, run: Run) -> None:
+        """The answer or refusal is given: issue the letter, record how long it took, ask for dispatch."""
         req = request_of(ctx, instance)
         req.outcome = instance.outcome
+        _record_answer(ctx, instance, req)
+        issue_letter(ctx, instance, req)
+        for clerk in holders(ctx.session, CLERK):  # the registry, the clerk who registered it included
+            notifications.notify(ctx, clerk.id, instance, "to_dispatch", title=instance.title,
+                                 outcome=req.outcome or "")
 
     def details(self, ctx: Ctx, instance: Instance) -> dict[str, Any] | None:
         """The register entry, its letter, and how long the printed copy has waited for payment."""
@@ -145,8 +148,11 @@ class InformationRequestKind(ProcessKind):
         items = _last_data(ctx, instance, "Task_Register").get("items", "")
         late = req.overdue or (req.answered_at is None and req.due_at <= ctx.now())
         due_day = local_date(req.due_at - timedelta(seconds=1))
+        dispatchable = can_dispatch(ctx, instance)
         return {"request": req, "letter": letter, "waiting_for_payment": waiting, "items": items, "late": late,
-                "due_day": due_day}
+                "due_day": due_day, "can_dispatch": dispatchable,
+                "dispatch_form": load_form(*DISPATCH_FORM) if dispatchable else None,
+                "dispatch_values": dispatch_defaults(ctx, instance) if dispatchable else {}}
 
     def readers(self, instance: Instance) -> frozenset[str]:
         """The registry, the rector and auditors keep the whole register (§11)."""
@@ -164,8 +170,6 @@ class InformationRequestKind(ProcessKind):
             return {}
         if task.name == "Task_Payment" and req.cost is not None:
             return {"cost": _plain_number(req.cost)}
-        if task.name == "Task_Dispatch":
-            return {"method": "email" if req.email else "post"}
         return {}
 
 
@@ -297,12 +301,58 @@ def _payment(ctx: Ctx, instance: Instance, data: dict[str, Any]) -> dict[str, An
     return data
 
 
-def _dispatch(ctx: Ctx, instance: Instance, data: dict[str, Any]) -> dict[str, Any]:
-    """Check the way the letter is sent; the e-mail itself is queued once the task completes."""
+def _record_answer(ctx: Ctx, instance: Instance, req: InformationRequest) -> None:
+    """The answer is given now: working days taken, and the breach of §11.2 with its length."""
+    calendar = load_calendar(ctx)
+    now = ctx.now()
+    req.answered_at = now
+    req.days_taken = calendar.working_days_between(local_date(req.received_at), local_date(now))
+    late = (now - req.due_at).total_seconds()
+    req.overdue_seconds = int(late) if late > 0 else None
+    if late > 0:
+        req.overdue = True
+    audit.append(ctx.session, ctx.actor, "request_answered", instance_id=instance.id,
+                 data={"reg_number": req.reg_number, "outcome": req.outcome, "working_days_taken": req.days_taken,
+                       "due_at": req.due_at.isoformat(), "overdue": req.overdue,
+                       "overdue_seconds": req.overdue_seconds},
+                 clause="§11.2", request_id=ctx.request_id)
+
+
+def dispatch_defaults(ctx: Ctx, instance: Instance) -> dict[str, Any]:
     req = request_of(ctx, instance)
-    if req.letter_document_id is None:
-        raise Conflict(N_("The letter has not been issued yet."))
-    method = data["method"]
+    return {"method": "email" if req.email and ctx.services.settings.smtp is not None else "post"}
+
+
+def can_dispatch(ctx: Ctx, instance: Instance) -> bool:
+    """Whether the current user may record this request's dispatch now."""
+    if ctx.user is None or CLERK not in ctx.user.role_names or instance.process_key != KEY:
+        return False
+    req = ctx.session.execute(select(InformationRequest).where(
+        InformationRequest.instance_id == instance.id)).scalar_one_or_none()
+    return req is not None and req.letter_document_id is not None and req.dispatched_at is None
+
+
+def record_dispatch(ctx: Ctx, instance_id: int, data: Any) -> InformationRequest:
+    """The registry clerk sends the letter and records how: by e-mail (queued now, sent by the worker
+    with the PDF attached), by post (tracking number) or in person. Once per request."""
+    from forms.validate import validate
+    from processes.usecases import instances
+
+    instance = instances.get_instance(ctx, instance_id)
+    if instance.process_key != KEY:
+        raise NotFound(N_("No such instance."))
+    if ctx.user is None or CLERK not in ctx.user.role_names:
+        raise denied(Forbidden(N_("Only the registry dispatches letters.")), f"instance:{instance_id}", "dispatch")
+    req = ctx.session.execute(select(InformationRequest).where(InformationRequest.instance_id == instance.id)
+                              .with_for_update()).scalar_one_or_none()
+    if req is None or req.letter_document_id is None:
+        raise Conflict(N_("The request is not answered yet: there is no letter to dispatch."))
+    if req.dispatched_at is not None:
+        raise Conflict(N_("The letter has been dispatched already."))
+    clean, errors = validate(load_form(*DISPATCH_FORM), data)
+    if errors:
+        raise Invalid(errors)
+    method = clean["method"]
     if method == "email" and not req.email:
         raise Invalid({"method": Message(
             N_("The request has no e-mail address: send the letter by post or in person."))})
@@ -311,42 +361,26 @@ def _dispatch(ctx: Ctx, instance: Instance, data: dict[str, Any]) -> dict[str, A
             N_("E-mail is not configured on this server: send the letter by post or in person."))})
     if method == "post" and not req.postal_address:
         raise Invalid({"method": Message(N_("The request has no postal address."))})
-    if method != "post" and data.get("tracking_number"):
+    if method != "post" and clean.get("tracking_number"):
         raise Invalid({"tracking_number": Message(N_("A tracking number is given only for postal dispatch."))})
-    return data
-
-
-def _record_dispatch(ctx: Ctx, instance: Instance, data: dict[str, Any]) -> None:
-    """The answer is given: record how, when, how long it took and by how much the term was missed."""
-    req = request_of(ctx, instance)
-    calendar = load_calendar(ctx)
-    now = ctx.now()
-    req.dispatch_method, req.tracking_number = data["method"], data.get("tracking_number")
-    req.answered_at = now
-    req.outcome = OUTCOME_OF.get(req.decision or "", req.outcome)
-    req.days_taken = calendar.working_days_between(local_date(req.received_at), local_date(now))
-    late = (now - req.due_at).total_seconds()
-    req.overdue_seconds = int(late) if late > 0 else None
-    if late > 0:
-        req.overdue = True
+    req.dispatch_method, req.tracking_number, req.dispatched_at = method, clean.get("tracking_number"), ctx.now()
     letter = ctx.session.get(Document, req.letter_document_id)
-    if data["method"] == "email":
+    if method == "email":
         queue_letter_mail(ctx, req, letter)
-    audit.append(ctx.session, ctx.actor, "letter_dispatched", instance_id=instance.id, task="Task_Dispatch",
-                 object=f"document:{letter.id}",
+    audit.append(ctx.session, ctx.actor, "letter_dispatched", instance_id=instance.id, object=f"document:{letter.id}",
                  data={"reg_number": req.reg_number, "letter": letter.reg_number, "kind": letter.kind,
-                       "method": req.dispatch_method, "tracking_number": req.tracking_number,
-                       "to": req.email if data["method"] == "email" else req.postal_address,
-                       "working_days_taken": req.days_taken, "overdue": req.overdue,
-                       "overdue_seconds": req.overdue_seconds},
+                       "method": method, "tracking_number": req.tracking_number,
+                       "to": req.email if method == "email" else (req.postal_address if method == "post" else ""),
+                       "comment": clean.get("comment", "")},
                  clause="§11.2", request_id=ctx.request_id)
     told = {u.id for u in holders(ctx.session, RECTOR)}
     preparer = _completed_by(ctx, instance, "Task_Prepare")
     if preparer is not None:
         told.add(preparer.id)
     for user_id in sorted(told):
-        notifications.notify(ctx, user_id, instance, "dispatched", title=instance.title,
-                             outcome=req.outcome or "")
+        notifications.notify(ctx, user_id, instance, "dispatched", title=instance.title, outcome=req.outcome or "")
+    ctx.session.flush()
+    return req
 
 
 # --- letters -----------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ TEXTS = {
     "overdue": (N_("Kelisim: deadline missed"),
                 N_("The deadline of “%(title)s” has passed (%(due)s) and it is still not answered.")),
     "dispatched": (N_("Kelisim: answer dispatched"), N_("The letter for “%(title)s” was dispatched: %(outcome)s.")),
+    "to_dispatch": (N_("Kelisim: a letter to dispatch"),
+                    N_("The letter for “%(title)s” is ready (%(outcome)s): dispatch it and record how.")),
 }
 FOOTER = N_("Open Kelisim to see the details: %(url)s")
 OUTCOMES = {"approved": N_("Cleared"), "rejected": N_("Rejected"), "not_required": N_("Clearance not required"),

@@ -23,7 +23,7 @@ from processes.workdays import local_date
 from storage.models import InformationRequest
 
 READERS = frozenset({"registry_clerk", "rector", "auditor"})
-STATUSES = ("open", "overdue", "answered")
+STATUSES = ("open", "overdue", "answered", "to_dispatch")
 MAX_ROWS = 1000
 
 
@@ -80,6 +80,8 @@ def search(ctx: Ctx, flt: RegisterFilter, limit: int = MAX_ROWS) -> list[Registe
         query = query.where(or_(t.overdue.is_(True), t.answered_at.is_(None) & (t.due_at <= now)))
     elif flt.status == "answered":
         query = query.where(t.answered_at.is_not(None))
+    elif flt.status == "to_dispatch":
+        query = query.where(t.answered_at.is_not(None), t.dispatched_at.is_(None))
     if flt.outcome:
         query = query.where(t.outcome == flt.outcome)
     if flt.since:
@@ -112,7 +114,7 @@ CSV_COLUMNS = (
     ("received_at", N_("Received")), ("due_at", N_("Due date")), ("answered_at", N_("Answered")),
     ("outcome", N_("Outcome")), ("ground", N_("Ground for refusal")), ("days", N_("Working days taken")),
     ("late", N_("Overdue")), ("overdue_hours", N_("Breach, hours")), ("cost", N_("Cost, tenge")),
-    ("payment_status", N_("Payment")), ("dispatch_method", N_("Sent by")),
+    ("payment_status", N_("Payment")), ("dispatched_at", N_("Dispatched")), ("dispatch_method", N_("Sent by")),
     ("tracking_number", N_("Tracking number")),
 )
 
@@ -125,7 +127,7 @@ def register_csv(rows: Iterable[RegisterRow], gettext=lambda s: s) -> str:
     for row in rows:
         req = row.request
         values = {c: getattr(req, c, None) for c, _ in CSV_COLUMNS}
-        for name in ("received_at", "answered_at"):
+        for name in ("received_at", "answered_at", "dispatched_at"):
             moment = getattr(req, name)
             values[name] = _local_text(moment) if moment else ""
         values["due_at"] = row.due_day.isoformat()  # the last day of the term

@@ -77,16 +77,24 @@ def test_information_request_refused_end_to_end(kelisim_server, e2e_page, tmp_pa
     assert "Қостанай" in flat and "Костанайский" not in flat  # the whole letter in Kazakh
     log_out(page)
 
-    # 3. The clerk hands the letter over; the register shows the answered, refused request.
+    # 3. The register shows the refused request awaiting dispatch; the clerk hands the letter over.
     log_in(page, server, "registry")
-    card = page.locator("li.task-card").filter(has_text=SUBJECT)
-    expect(card).to_contain_text("Dispatch the letter")
-    card.locator(".task-card-title a").click()
-    page.locator("input[name=method][value=in_person]").check()
-    assert submit(page) == instance_id
     page.locator("nav.main-nav a[href='/requests']").click()
     row = page.locator("table.table-register tbody tr").filter(has_text=reg_number)
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Refused")
+    expect(row).to_contain_text("Awaiting dispatch")
     expect(row).to_contain_text("Ерлан Сапаров")
+    row.locator(f"a:has-text('{reg_number}')").click()
+    dispatch = page.locator("section[aria-labelledby=dispatch-title]")
+    dispatch.locator("input[name=method][value=post]").check()
+    dispatch.locator("button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()  # a postal dispatch needs its tracking number
+    dispatch = page.locator("section[aria-labelledby=dispatch-title]")
+    dispatch.locator("input[name=method][value=in_person]").check()
+    assert submit(page) == instance_id
+    expect(page.locator("section[aria-labelledby=request-title]")).to_contain_text("In person")
+    page.locator("nav.main-nav a[href='/requests']").click()
+    row = page.locator("table.table-register tbody tr").filter(has_text=reg_number)
+    expect(row).not_to_contain_text("Awaiting dispatch")
     page.screenshot(path=str(tmp_path / "register.png"), full_page=True)

@@ -75,12 +75,10 @@ def test_registration_starts_the_clock(driver: Driver) -> None:
     assert driver.run.next_timer_at() == REMIND3
 
 
-def test_refusal_goes_to_dispatch(driver: Driver) -> None:
+def test_refusal_is_the_answer(driver: Driver) -> None:
     registered(driver)
     driver.complete("Task_Decide", {"decision": "refuse", "ground": "state_secret", "reason": "§2.4"})
-    assert driver.ready() == ["Task_Dispatch"]
-    assert driver.task("Task_Dispatch").lane == "Registry"
-    driver.complete("Task_Dispatch", {"method": "post", "tracking_number": "RR1"})
+    assert driver.ready() == []
     assert driver.run.is_completed() and driver.run.data["outcome"] == "refused"
     assert driver.run.next_timer_at() is None  # the clock stopped with the answer
 
@@ -92,8 +90,7 @@ def test_electronic_answer(driver: Driver, decision: str, outcome: str) -> None:
     assert driver.ready() == ["Task_Prepare"]
     assert driver.task("Task_Prepare").lane == "Responsible unit"
     driver.complete("Task_Prepare", {"answer_text": "Answer", "file_ids": [], "accuracy_confirmed": True})
-    assert driver.ready() == ["Task_Dispatch"]
-    driver.complete("Task_Dispatch", {"method": "email"})
+    assert driver.ready() == []
     assert driver.run.is_completed() and driver.run.data["outcome"] == outcome
 
 
@@ -105,8 +102,7 @@ def test_printed_copy_loops_while_awaiting_payment(driver: Driver) -> None:
     driver.complete("Task_Payment", {"cost": 1500, "status": "awaiting"})
     assert driver.ready() == ["Task_Payment"] and driver.task("Task_Payment").id != first
     driver.complete("Task_Payment", {"cost": 1500, "status": "paid"})
-    assert driver.ready() == ["Task_Dispatch"]
-    driver.complete("Task_Dispatch", {"method": "post", "tracking_number": "RR1"})
+    assert driver.ready() == []
     assert driver.run.data["outcome"] == "provided"
 
 
@@ -115,7 +111,7 @@ def test_waiver_goes_straight_to_dispatch(driver: Driver) -> None:
     driver.complete("Task_Decide", {"decision": "provide", "responsible_unit": "FE-IS"})
     driver.complete("Task_Prepare", {"answer_text": "Answer", "accuracy_confirmed": True})
     driver.complete("Task_Payment", {"cost": 0, "status": "waived"})
-    assert driver.ready() == ["Task_Dispatch"]
+    assert driver.run.is_completed() and driver.run.data["outcome"] == "provided"
 
 
 def test_timers_remind_escalate_and_record_the_breach_without_interrupting(
@@ -135,7 +131,6 @@ def test_timers_remind_escalate_and_record_the_breach_without_interrupting(
     assert driver.ready() == ["Task_Decide"]  # the request continues after the breach
     assert driver.run.next_timer_at() is None
     driver.complete("Task_Decide", {"decision": "refuse", "ground": "commercial_secret", "reason": "§12"})
-    driver.complete("Task_Dispatch", {"method": "in_person"})
     assert driver.run.data["outcome"] == "refused"
 
 

@@ -247,12 +247,20 @@ def test_only_the_rector_decides(act):
         assert caught.value.__class__.__name__ in {"Forbidden", "NotFound"}
 
 
-def test_refusal_issues_the_refusal_letter_and_dispatch_ends_it(act, factory):
+def test_refusal_answers_at_once_with_the_refusal_letter_then_dispatch_is_recorded(act, factory):
     iid = register(act)
-    complete(act, "rector", iid, "Task_Decide",
-             {"decision": "refuse", "ground": "personal_data", "reason": "Үшінші тұлғалардың дербес деректері"})
-    dispatch = task_of(act, "registry", iid)
-    assert (dispatch.name, dispatch.assignee_id, dispatch.role) == ("Task_Dispatch", None, "registry_clerk")
+    with time_machine.travel(datetime(2026, 11, 5, 6, 0, tzinfo=UTC), tick=False):
+        complete(act, "rector", iid, "Task_Decide",
+                 {"decision": "refuse", "ground": "personal_data", "reason": "Үшінші тұлғалардың дербес деректері"})
+    i = inst(factory, iid)
+    assert (i.status, i.outcome) == ("completed", "refused")  # the reasoned refusal is the answer
+    assert i.next_timer_at is None  # the clock stops with the answer
+    assert act("registry", lambda c: [t for t in queries.inbox(c) if t.instance_id == iid]) == []
+    assert "to_dispatch" in notes(factory, "registry")
+    req = row(factory, iid)
+    assert (req.outcome, req.days_taken, req.overdue, req.dispatched_at) == ("refused", 3, False, None)
+    assert act("registry", lambda c: ir.can_dispatch(c, c.session.get(Instance, iid)))
+    assert not act("rector", lambda c: ir.can_dispatch(c, c.session.get(Instance, iid)))
     with factory() as s:
         letter = s.execute(select(Document).where(Document.instance_id == iid)).scalar_one()
         assert letter.kind == "refusal_letter" and letter.reg_number == "OUT-2026-00001"
@@ -260,15 +268,16 @@ def test_refusal_issues_the_refusal_letter_and_dispatch_ends_it(act, factory):
         assert letter.public["signatory_name"] == s.execute(
             select(User.full_name).where(User.username == "rector")).scalar_one()
     assert act("registry", lambda c: ir.letter_of(c, c.session.get(Instance, iid)).id) == letter.id
-    with time_machine.travel(datetime(2026, 11, 5, 6, 0, tzinfo=UTC), tick=False):
-        complete(act, "registry", iid, "Task_Dispatch", {"method": "post", "tracking_number": "KZ123456789"})
-    i = inst(factory, iid)
-    assert (i.status, i.outcome) == ("completed", "refused")
+    with pytest.raises(Forbidden):
+        act("rector", ir.record_dispatch, iid, {"method": "in_person"})
+    with time_machine.travel(datetime(2026, 11, 6, 6, 0, tzinfo=UTC), tick=False):
+        act("registry", ir.record_dispatch, iid, {"method": "post", "tracking_number": "KZ123456789"})
+    with pytest.raises(Conflict):  # recorded once
+        act("registry", ir.record_dispatch, iid, {"method": "in_person"})
     req = row(factory, iid)
-    assert (req.outcome, req.dispatch_method, req.tracking_number) == ("refused", "post", "KZ123456789")
-    assert req.days_taken == 3 and not req.overdue and req.overdue_seconds is None
-    assert "letter_dispatched" in actions(factory, iid)
-    assert i.next_timer_at is None  # the clock stops with the answer
+    assert (req.dispatch_method, req.tracking_number) == ("post", "KZ123456789")
+    assert req.dispatched_at == datetime(2026, 11, 6, 6, 0, tzinfo=UTC) and req.days_taken == 3
+    assert {"request_answered", "document_issued", "letter_dispatched"} <= set(actions(factory, iid))
     assert "dispatched" in notes(factory, "rector")
     assert chain_ok(factory)
 
@@ -297,10 +306,8 @@ def test_electronic_answer_by_email_queues_the_letter_with_the_pdf(act, factory,
     prepare = task_of(act, "unit.head", iid)
     assert (prepare.name, prepare.due_at) == ("Task_Prepare", DUE)
     answer(act, iid)
-    dispatch = task_of(act, "registry", iid)
-    assert dispatch.name == "Task_Dispatch"
-    assert act("registry", instances.prefill, dispatch) == {"method": "email"}
-    complete(act, "registry", iid, "Task_Dispatch", {"method": "email"})
+    assert act("registry", lambda c: ir.dispatch_defaults(c, c.session.get(Instance, iid))) == {"method": "email"}
+    act("registry", ir.record_dispatch, iid, {"method": "email"})
     assert (inst(factory, iid).outcome, row(factory, iid).outcome) == ("provided", "provided")
     with factory() as s:
         letter = s.execute(select(Document).where(Document.instance_id == iid)).scalar_one()
@@ -317,15 +324,18 @@ def test_email_dispatch_needs_mail_and_an_address(act, factory):
     answer(act, iid, with_file=False)
     complete(act, "registry", iid, "Task_Payment", {"cost": 0, "status": "waived"})
     with pytest.raises(Invalid) as caught:
-        complete(act, "registry", iid, "Task_Dispatch", {"method": "email"})
+        act("registry", ir.record_dispatch, iid, {"method": "email"})
     assert "method" in caught.value.errors
     with pytest.raises(Invalid) as caught:
-        complete(act, "registry", iid, "Task_Dispatch", {"method": "post"})  # tracking number missing
+        act("registry", ir.record_dispatch, iid, {"method": "post"})  # tracking number missing
     assert "tracking_number" in caught.value.errors
     with pytest.raises(Invalid) as caught:
-        complete(act, "registry", iid, "Task_Dispatch", {"method": "in_person", "tracking_number": "X1"})
+        act("registry", ir.record_dispatch, iid, {"method": "in_person", "tracking_number": "X1"})
     assert "tracking_number" in caught.value.errors
-    assert inst(factory, iid).status == "running"
+    with pytest.raises(Invalid) as caught:
+        act("registry", ir.record_dispatch, iid, {"method": "pigeon", "extra": 1})
+    assert {"method", "extra"} <= set(caught.value.errors)
+    assert row(factory, iid).dispatched_at is None and "letter_dispatched" not in actions(factory, iid)
 
 
 def test_accuracy_must_be_confirmed(act, factory):
@@ -364,12 +374,11 @@ def test_printed_copy_waits_for_payment_and_the_wait_is_recorded(act, factory):
         act("registry", instances.complete_task, again.id, {"cost": 1500, "status": "paid"})
     req = row(factory, iid)
     assert (req.payment_status, req.payment_settled_at - req.payment_requested_at) == ("paid", timedelta(days=2))
-    assert task_of(act, "registry", iid).name == "Task_Dispatch"
+    assert inst(factory, iid).outcome == "provided_partly"
     with factory() as s:
         letter = s.execute(select(Document).where(Document.instance_id == iid)).scalar_one()
     assert letter.public["partial"] is True and letter.public["ground"] == "service_secret"
-    complete(act, "registry", iid, "Task_Dispatch", {"method": "in_person"})
-    assert inst(factory, iid).outcome == "provided_partly"
+    act("registry", ir.record_dispatch, iid, {"method": "in_person"})
 
 
 # --- the clock ---------------------------------------------------------------------------------
@@ -395,7 +404,6 @@ def test_reminders_escalation_and_breach_follow_the_working_days(act, factory, s
     answered = DUE + timedelta(days=2, hours=3)
     with time_machine.travel(answered, tick=False):
         answer(act, iid)
-        complete(act, "registry", iid, "Task_Dispatch", {"method": "in_person"})
     req = row(factory, iid)
     assert req.overdue and req.overdue_seconds == int(timedelta(days=2, hours=3).total_seconds())
     assert req.days_taken == 13  # answered Thu 19 Nov 03:00 Almaty: Tue 17, Wed 18, Thu 19 beyond the 10
@@ -403,7 +411,7 @@ def test_reminders_escalation_and_breach_follow_the_working_days(act, factory, s
     assert got.count("reminder_sent") == 2 and got.count("escalated") == 1 and got.count("deadline_missed") == 1
     with factory() as s:
         ev = s.execute(select(AuditEvent).where(AuditEvent.instance_id == iid,
-                                                AuditEvent.action == "letter_dispatched")).scalar_one()
+                                                AuditEvent.action == "request_answered")).scalar_one()
     assert ev.data["overdue"] is True and ev.data["overdue_seconds"] == req.overdue_seconds
     assert chain_ok(factory)
 
@@ -437,8 +445,9 @@ def test_inbox_rows_are_cancelled_never_duplicated(act, factory):
     complete(act, "registry", iid, "Task_Payment", {"cost": 200, "status": "waived"})
     with factory() as s:
         states = s.execute(select(InboxTask.name, InboxTask.state).where(InboxTask.instance_id == iid)).all()
-    assert sum(1 for n, st in states if st == "ready") == 1
-    assert [n for n, st in states if n == "Task_Payment"].__len__() == 4
+    assert sum(1 for n, st in states if st == "ready") == 0  # answered: nothing left open
+    assert sorted(st for n, st in states if n == "Task_Payment") == ["completed"] * 4
+    assert inst(factory, iid).outcome == "provided"
 
 
 def test_letter_reaches_the_requester_by_smtp_with_the_pdf(act, factory, services, smtp_server):  # noqa: F811
@@ -450,7 +459,7 @@ def test_letter_reaches_the_requester_by_smtp_with_the_pdf(act, factory, service
     iid = register(act, language="ru")
     complete(act, "rector", iid, "Task_Decide",
              {"decision": "refuse", "ground": "commercial_secret", "reason": "Коммерческая тайна университета"})
-    complete(act, "registry", iid, "Task_Dispatch", {"method": "email"})
+    act("registry", ir.record_dispatch, iid, {"method": "email"})
     tick(factory, services)  # renders the pending letter, then sends the mail that waited for it
     letters = [(to, m) for to, m in inbox.messages if to == ["erlan@example.kz"]]
     assert len(letters) == 1
@@ -482,7 +491,7 @@ def test_mail_server_down_blocks_nothing_and_the_administrator_sees_it(act, fact
     with_mail(services, free_port())  # nothing listens there
     iid = register(act)
     complete(act, "rector", iid, "Task_Decide", {"decision": "refuse", "ground": "state_secret", "reason": "§2.4"})
-    complete(act, "registry", iid, "Task_Dispatch", {"method": "email"})
+    act("registry", ir.record_dispatch, iid, {"method": "email"})
     assert inst(factory, iid).outcome == "refused"  # not blocked by the mail server
     for _ in range(MAX_ATTEMPTS):
         tick(factory, services)

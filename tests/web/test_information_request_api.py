@@ -56,8 +56,9 @@ def test_refusal_over_the_api_letter_and_register(client):
     errors = complete(client, rector, decide["id"], {"decision": "refuse", "ground": "other_legal",
                                                      "reason": "x"}, 422)["errors"]
     assert "law_reference" in errors
-    complete(client, rector, decide["id"], {"decision": "refuse", "ground": "personal_data",
-                                            "reason": "Сведения о поступивших — персональные данные"})
+    done = complete(client, rector, decide["id"], {"decision": "refuse", "ground": "personal_data",
+                                                   "reason": "Сведения о поступивших — персональные данные"})
+    assert done["instance"] == {"id": iid, "status": "completed", "outcome": "refused"}
     complete(client, rector, decide["id"], {"decision": "provide", "responsible_unit": "FE-IS"}, 409)
     letter = client.get(f"/api/v1/instances/{iid}/letter", headers=reg)
     assert letter.status_code == 303
@@ -65,15 +66,20 @@ def test_refusal_over_the_api_letter_and_register(client):
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     (doc,) = client.get(f"/api/v1/instances/{iid}", headers=aud).get_json()["documents"]
     assert doc["kind"] == "refusal_letter" and doc["reg_number"].startswith("OUT-")
-    dispatch = ready(client, reg, iid)
-    errors = complete(client, reg, dispatch["id"], {"method": "email"}, 422)["errors"]  # mail is off in tests
-    assert "method" in errors
-    done = complete(client, reg, dispatch["id"], {"method": "in_person"})
-    assert done["instance"] == {"id": iid, "status": "completed", "outcome": "refused"}
+    undispatched = client.get("/api/v1/information-requests?status=to_dispatch", headers=reg).get_json()
+    assert [r["instance_id"] for r in undispatched] == [iid]
+    dispatch = f"/api/v1/instances/{iid}/dispatch"
+    response = client.post(dispatch, headers=reg, json={"data": {"method": "email"}})
+    assert response.status_code == 422 and "method" in response.get_json()["errors"]  # mail is off in tests
+    assert client.post(dispatch, headers=rector, json={"data": {"method": "in_person"}}).status_code == 403
+    assert client.post(dispatch, headers=reg, json={"method": "in_person"}).status_code == 400
+    response = client.post(dispatch, headers=reg, json={"data": {"method": "in_person"}})
+    assert response.status_code == 200 and response.get_json()["dispatch_method"] == "in_person"
+    assert client.post(dispatch, headers=reg, json={"data": {"method": "in_person"}}).status_code == 409
     rows = client.get("/api/v1/information-requests", headers=aud).get_json()
     (row,) = [r for r in rows if r["instance_id"] == iid]
     assert (row["outcome"], row["ground"], row["overdue"]) == ("refused", "personal_data", False)
-    assert row["answered_at"] and row["working_days"] == 0
+    assert row["answered_at"] and row["dispatched_at"] and row["working_days"] == 0
     events = [e["action"] for e in client.get(f"/api/v1/instances/{iid}/events", headers=aud).get_json()]
     assert {"due_date_set", "document_issued", "letter_dispatched", "instance_completed"} <= set(events)
 
@@ -127,11 +133,13 @@ def test_printed_answer_payment_once_then_dispatch_by_post(client):
     again = ready(client, reg, iid)
     complete(client, reg, again["id"], {"cost": 1500, "status": "paid", "payment_reference": "№ 77"})
     complete(client, reg, again["id"], {"cost": 1500, "status": "paid"}, 409)  # recorded twice
-    dispatch = ready(client, reg, iid)
-    assert complete(client, reg, dispatch["id"], {"method": "post"}, 422)["errors"].keys() == {"tracking_number"}
-    done = complete(client, reg, dispatch["id"], {"method": "post", "tracking_number": "RR123456789KZ"})
-    assert done["instance"]["outcome"] == "provided"
     inst = client.get(f"/api/v1/instances/{iid}", headers=reg).get_json()
+    assert (inst["status"], inst["outcome"]) == ("completed", "provided")
+    dispatch = f"/api/v1/instances/{iid}/dispatch"
+    response = client.post(dispatch, headers=reg, json={"data": {"method": "post"}})
+    assert response.status_code == 422 and response.get_json()["errors"].keys() == {"tracking_number"}
+    response = client.post(dispatch, headers=reg, json={"data": {"method": "post", "tracking_number": "RR123456789KZ"}})
+    assert response.status_code == 200 and response.get_json()["tracking_number"] == "RR123456789KZ"
     (letter,) = inst["documents"]
     assert letter["kind"] == "answer_letter"
 

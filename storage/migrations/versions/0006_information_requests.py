@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column('letter_document_id', sa.Integer(), nullable=True),
         sa.Column('dispatch_method', sa.String(length=16), nullable=True),
         sa.Column('tracking_number', sa.String(length=100), nullable=True),
+        sa.Column('dispatched_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('outcome', sa.String(length=32), nullable=True),
         sa.Column('days_taken', sa.Integer(), nullable=True),
