@@ -72,6 +72,15 @@ def same_document(ctx: Ctx, file_id: int, other: StoredFile) -> bool:
     return row is not None and row.instance_id == other.instance_id and row.name.lower() == other.name.lower()
 
 
+def unknown_file(ctx: Ctx, instance_id: int, file_ids: list[int]) -> int | None:
+    """The first id that is not a file the current user uploaded to this instance, or None."""
+    for fid in file_ids:
+        row = ctx.session.get(StoredFile, fid)
+        if row is None or row.instance_id != instance_id or row.uploaded_by_id != ctx.user.id:
+            return fid
+    return None
+
+
 def get_file(ctx: Ctx, file_id: int) -> StoredFile:
     row = ctx.session.get(StoredFile, file_id)
     if row is None:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from forms.validate import N_, Message, load_form
 from processes.engine import FiredTimer, Run, UserTask
-from processes.usecases import mail, notifications, registration
+from processes.usecases import files, mail, notifications, queries, registration
 from processes.usecases.calendar import load_calendar
 from processes.usecases.context import Ctx, Settings
 from processes.usecases.errors import Conflict, Forbidden, Invalid, NotFound, denied
@@ -30,7 +30,6 @@ from processes.usecases.timezone import UNIVERSITY_TZ, local
 from processes.workdays import WorkCalendar, local_date
 from storage import audit
 from storage.models import (
-    AuditEvent,
     Document,
     InboxTask,
     InformationRequest,
@@ -145,7 +144,7 @@ class InformationRequestKind(ProcessKind):
         if req.payment_requested_at is not None:
             waiting = (req.payment_settled_at or ctx.now()) - req.payment_requested_at
         letter = ctx.session.get(Document, req.letter_document_id) if req.letter_document_id else None
-        items = _last_data(ctx, instance, "Task_Register").get("items", "")
+        items = queries.last_completion(ctx, instance, "Task_Register").get("items", "")
         late = req.overdue or (req.answered_at is None and req.due_at <= ctx.now())
         due_day = local_date(req.due_at - timedelta(seconds=1))
         dispatchable = can_dispatch(ctx, instance)
@@ -410,8 +409,8 @@ def issue_letter(ctx: Ctx, instance: Instance, req: InformationRequest) -> Docum
     if req.decision not in OUTCOME_OF:
         raise Conflict(N_("The request is not decided yet: there is no letter."))
     kind = REFUSAL_LETTER if req.decision == "refuse" else ANSWER_LETTER
-    decision = _last_data(ctx, instance, "Task_Decide")
-    answer = _last_data(ctx, instance, "Task_Prepare") if kind == ANSWER_LETTER else {}
+    decision = queries.last_completion(ctx, instance, "Task_Decide")
+    answer = queries.last_completion(ctx, instance, "Task_Prepare") if kind == ANSWER_LETTER else {}
     rector = _completed_by(ctx, instance, "Task_Decide")
     unit = ctx.session.execute(select(Unit).where(Unit.code == (req.responsible_unit or ""))).scalar_one_or_none()
     files = [ctx.session.get(StoredFile, i) for i in answer.get("file_ids", [])]
@@ -510,19 +509,9 @@ def task_holders(ctx: Ctx, instance: Instance) -> list[User]:
 
 
 def _check_files(ctx: Ctx, instance: Instance, file_ids: list[int], errors: dict[str, Message]) -> None:
-    for fid in file_ids:
-        row = ctx.session.get(StoredFile, fid)
-        if row is None or row.instance_id != instance.id or row.uploaded_by_id != ctx.user.id:
-            errors["file_ids"] = Message(N_("Unknown file: %(id)s."), {"id": fid})
-            return
-
-
-def _last_data(ctx: Ctx, instance: Instance, task_name: str) -> dict[str, Any]:
-    """The data of a task's latest completion, as the audit trail recorded it."""
-    event = ctx.session.execute(select(AuditEvent).where(
-        AuditEvent.instance_id == instance.id, AuditEvent.action == "task_completed",
-        AuditEvent.task == task_name).order_by(AuditEvent.seq.desc()).limit(1)).scalar_one_or_none()
-    return dict(event.data) if event else {}
+    bad = files.unknown_file(ctx, instance.id, file_ids)
+    if bad is not None:
+        errors["file_ids"] = Message(N_("Unknown file: %(id)s."), {"id": bad})
 
 
 def _completed_by(ctx: Ctx, instance: Instance, task_name: str) -> User | None:

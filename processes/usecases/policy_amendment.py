@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from forms.validate import N_, Message
 from processes.engine import Run, UserTask
-from processes.usecases import notifications, policy
+from processes.usecases import files, notifications, policy, queries
 from processes.usecases.context import Ctx, Settings
 from processes.usecases.errors import Forbidden, Invalid, NotFound
 from processes.usecases.kinds import RENDERERS, ProcessKind, register
 from processes.usecases.routing import holders
 from processes.usecases.timezone import today_local
-from storage.models import AuditEvent, InboxTask, Instance, PolicyEdition, StoredFile, User
+from storage.models import AuditEvent, InboxTask, Instance, PolicyEdition, User
 
 KEY = "policy_amendment"
 # §14.4: the rector, the vice-rectors, the Academic-Methodological Department and MCD; the
@@ -171,8 +171,7 @@ def _council(ctx: Ctx, instance: Instance, data: dict[str, Any]) -> dict[str, An
             errors["votes_for"] = Message(N_("Record the vote."))
         elif data["council_decision"] == "adopted" and data["votes_for"] <= data["votes_against"]:
             errors["council_decision"] = Message(N_("An adopted decision needs more votes for than against."))
-        minutes = ctx.session.get(StoredFile, data["minutes_file_id"])
-        if minutes is None or minutes.instance_id != instance.id or minutes.uploaded_by_id != ctx.user.id:
+        if files.unknown_file(ctx, instance.id, [data["minutes_file_id"]]) is not None:
             errors["minutes_file_id"] = Message(N_("Unknown file: %(id)s."), {"id": data["minutes_file_id"]})
     if errors:
         raise Invalid(errors)
@@ -220,18 +219,11 @@ def _signatories(ctx: Ctx, instance: Instance) -> list[dict[str, Any]]:
     return [latest[r] for r in ("proposer", "mcd", "council_secretary", "rector") if r in latest]
 
 
-def _last(ctx: Ctx, instance: Instance, task: str) -> dict[str, Any]:
-    ev = ctx.session.execute(select(AuditEvent).where(
-        AuditEvent.instance_id == instance.id, AuditEvent.action == "task_completed", AuditEvent.task == task)
-        .order_by(AuditEvent.seq.desc()).limit(1)).scalar_one_or_none()
-    return dict(ev.data) if ev else {}
-
-
 def addition_public(ctx: Ctx, instance: Instance, ed: PolicyEdition, proposal) -> dict[str, Any]:
     """What the addition shows, fixed when it is issued."""
     changes = ctx.session.execute(select(policy.PolicyChange).where(policy.PolicyChange.edition_id == ed.id)
                                   ).scalars()
-    council = _last(ctx, instance, "Task_Council")
+    council = queries.last_completion(ctx, instance, "Task_Council")
     return {
         "edition": ed.number, "base_edition": ed.base_number, "approved_at": ed.approved_at.isoformat(),
         "effective_from": ed.effective_from.isoformat(), "proposal": f"No. {instance.id}",

@@ -124,5 +124,13 @@ def documents_by_instance(ctx: Ctx, instance_ids: list[int]) -> dict[int, list[D
     return grouped
 
 
+def last_completion(ctx: Ctx, instance: Instance, task_name: str) -> dict:
+    """The data of a task's latest completion, as the audit trail recorded it ({} when never completed)."""
+    event = ctx.session.execute(select(AuditEvent).where(
+        AuditEvent.instance_id == instance.id, AuditEvent.action == "task_completed",
+        AuditEvent.task == task_name).order_by(AuditEvent.seq.desc()).limit(1)).scalar_one_or_none()
+    return dict(event.data) if event else {}
+
+
 def units(ctx: Ctx) -> list[Unit]:
     return list(ctx.session.execute(select(Unit).order_by(Unit.code)).scalars())

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from forms.validate import N_, Message
 from processes.documents import Certificate, render_certificate
 from processes.engine import FiredTimer, Run, UserTask
-from processes.usecases import notifications, registration
+from processes.usecases import files, notifications, registration
 from processes.usecases.context import Ctx, Settings
 from processes.usecases.errors import Conflict, Invalid
 from processes.usecases.kinds import RENDERERS, ProcessKind, register
@@ -65,10 +65,9 @@ class SpeechClearance(ProcessKind):
         return data
 
     def _check_files(self, ctx: Ctx, instance: Instance, file_ids: list[int]) -> None:
-        for fid in file_ids:
-            row = ctx.session.get(StoredFile, fid)
-            if row is None or row.instance_id != instance.id or row.uploaded_by_id != ctx.user.id:
-                raise Invalid({"file_ids": Message(N_("Unknown file: %(id)s."), {"id": fid})})
+        bad = files.unknown_file(ctx, instance.id, file_ids)
+        if bad is not None:
+            raise Invalid({"file_ids": Message(N_("Unknown file: %(id)s."), {"id": bad})})
 
     def assign(self, ctx: Ctx, instance: Instance, task: UserTask) -> tuple[str | None, User | None, Any]:
         if task.lane == "Public person":
