@@ -73,9 +73,10 @@ def api_dispatch(instance_id: int):
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or set(body) != {"data"}:
         abort(400, description="The body must be {\"data\": {...}} and nothing else.")
-    req = ir.record_dispatch(ctx(), instance_id, body["data"])
+    c = ctx()
+    req = ir.record_dispatch(c, instance_id, body["data"])
     commit()
-    return jsonify(row_json(register.RegisterRow(req, req.days_taken or 0, bool(req.overdue), None)))
+    return jsonify(row_json(register.entry(c, req)))
 
 
 @bp.get("/instances/<id:instance_id>/letter")

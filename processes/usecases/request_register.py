@@ -91,20 +91,24 @@ def search(ctx: Ctx, flt: RegisterFilter, limit: int = MAX_ROWS) -> list[Registe
     bucket = case((t.answered_at.is_(None) & (t.due_at <= now), 0), (t.answered_at.is_(None), 1), else_=2)
     query = query.order_by(bucket, case((t.answered_at.is_(None), t.due_at), else_=None),
                            t.received_at.desc(), t.id.desc()).limit(limit)
-    rows = list(ctx.session.execute(query).scalars())
     calendar = load_calendar(ctx)
-    today = local_date(now)
-    out = []
-    for req in rows:
-        if req.answered_at is not None:
-            days, late = req.days_taken or 0, bool(req.overdue)
-        else:
-            days, late = calendar.working_days_between(local_date(req.received_at), today), req.due_at <= now
-        waiting = None
-        if req.payment_requested_at is not None:
-            waiting = (req.payment_settled_at or now) - req.payment_requested_at
-        out.append(RegisterRow(req, days, late, waiting))
-    return out
+    return [_row(req, calendar, now) for req in ctx.session.execute(query).scalars()]
+
+
+def entry(ctx: Ctx, req: InformationRequest) -> RegisterRow:
+    """One request's line of the register, as the register shows it now."""
+    return _row(req, load_calendar(ctx), ctx.now())
+
+
+def _row(req: InformationRequest, calendar, now: datetime) -> RegisterRow:
+    if req.answered_at is not None:
+        days, late = req.days_taken or 0, bool(req.overdue)
+    else:
+        days, late = calendar.working_days_between(local_date(req.received_at), local_date(now)), req.due_at <= now
+    waiting = None
+    if req.payment_requested_at is not None:
+        waiting = (req.payment_settled_at or now) - req.payment_requested_at
+    return RegisterRow(req, days, late, waiting)
 
 
 CSV_COLUMNS = (
