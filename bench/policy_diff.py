@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from processes.policy_text import POLICY_PATH, clause_key, diff_editions, load_policy, parse_policy
+from processes.policy_amendment.policy_text import POLICY_PATH, clause_key, diff_editions, load_policy, parse_policy
 
 TARGET_MS = 50.0
 SEED = 20261201

@@ -1,4 +1,4 @@
-"""Benchmark of the Information Policy's PDFs: a whole edition and an addition (processes/policy_documents.py).
+"""Benchmark of the Information Policy's PDFs: a whole edition and an addition (processes/policy_amendment/documents.py).
 
 Renders, in one process, after a warm-up render of each (fonts, stylesheets and catalogs loaded):
 
@@ -39,7 +39,8 @@ import weasyprint.document
 
 from processes import documents
 from processes.documents import render_html_to_pdf
-from processes.policy_documents import (
+from processes.policy_amendment import documents as policy_documents
+from processes.policy_amendment.documents import (
     EditionClause,
     EditionDocument,
     render_addition,
@@ -99,7 +100,7 @@ def render_phases(html: str) -> tuple[int, float, float]:
     font_config = documents._font_config()
     start = time.process_time()
     document = weasyprint.HTML(
-        string=html, base_url=documents.TEMPLATES_DIR.as_uri() + "/", url_fetcher=documents._fetcher()
+        string=html, base_url=policy_documents.TEMPLATES.as_uri() + "/", url_fetcher=documents._fetcher(policy_documents.TEMPLATES)
     ).render(stylesheets=[documents._house_stylesheet(font_config)], font_config=font_config)
     rendered = time.process_time()
     document.write_pdf()
@@ -158,11 +159,11 @@ def parts(catalogs: Path, runs: int) -> None:
     }
     samples: dict[str, list[float]] = {name: [] for name in variants}
     for html in variants.values():
-        render_html_to_pdf(html)
+        render_html_to_pdf(html, policy_documents.TEMPLATES)
     for _ in range(runs):
         for name, html in variants.items():
             c = time.process_time()
-            render_html_to_pdf(html)
+            render_html_to_pdf(html, policy_documents.TEMPLATES)
             samples[name].append(time.process_time() - c)
     base = statistics.median(samples["full edition"])
     print(f"\n== (d) what the edition's parts cost: CPU medians of {runs} interleaved renders")

@@ -42,7 +42,7 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.engine import Engine, make_url
 
-import processes.usecases.speech_clearance as speech  # also registers the process kind
+import processes.speech_clearance.kind as speech  # also registers the process kind
 from processes.engine import ProcessEngine
 from processes.rendering import render_pending
 from processes.usecases import deploy, instances, queries

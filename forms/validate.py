@@ -13,7 +13,9 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-FORMS_DIR = Path(__file__).parent
+FORMS_DIR = Path(__file__).parent  # forms/<process_key>/<task>.schema.json (+ .uischema.json)
+_FORM_DIRS: list[Path] = [FORMS_DIR]  # plus the forms folders of processes kept elsewhere
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.json")
 
 
 def N_(msgid: str) -> str:
@@ -48,15 +50,41 @@ class UnknownForm(LookupError):
     """The BPMN names a form file that does not exist."""
 
 
+def add_form_dir(folder: Path) -> None:
+    """Also look for forms in ``folder`` (and its sub-folders): a process kept outside this package."""
+    folder = Path(folder).resolve()
+    if folder not in _FORM_DIRS:
+        _FORM_DIRS.append(folder)
+        _form_index.cache_clear()
+        load_form.cache_clear()
+
+
+@cache
+def _form_index() -> dict[str, Path]:
+    """Every form file by name: the BPMN refers to forms by file name, so a name is used once."""
+    index: dict[str, Path] = {}
+    for root in _FORM_DIRS:
+        for path in sorted([*root.glob("*.json"), *root.glob("*/*.json")]):
+            if path.name in index and index[path.name].resolve() != path.resolve():
+                raise UnknownForm(f"{path.name} exists twice: {index[path.name]} and {path}")
+            index[path.name] = path
+    return index
+
+
+def _form_file(name: str) -> Path:
+    path = _form_index().get(name) if _FILE_NAME.fullmatch(name or "") else None
+    if path is None or not path.is_file():
+        raise UnknownForm(name)
+    return path
+
+
 @cache
 def load_form(schema_file: str, ui_file: str | None = None) -> Form:
-    """Load a form by the file names a BPMN user task refers to."""
-    path = (FORMS_DIR / schema_file).resolve()
-    if path.parent != FORMS_DIR.resolve() or not path.is_file():
-        raise UnknownForm(schema_file)
+    """Load a form by the file names a BPMN user task refers to (plain names, found in the form folders)."""
+    path = _form_file(schema_file)
     schema = json.loads(path.read_text("utf-8"))
     Draft202012Validator.check_schema(schema)
-    ui = json.loads((FORMS_DIR / ui_file).read_text("utf-8")) if ui_file else {}
+    ui = json.loads(_form_file(ui_file).read_text("utf-8")) if ui_file else {}
     return Form(path.name.removesuffix(".schema.json"), schema, ui)
 
 

@@ -1,19 +1,21 @@
-"""Render issued documents (the speech text clearance certificate, …) as PDF.
+"""The PDF pipeline every process's documents share: templates, labels, assets, WeasyPrint.
 
 This module sits below the web layer: no Flask here, only Jinja2, Babel and WeasyPrint.
 
-Labels in ``processes/templates/*.html`` are gettext calls with English msgids. They live
-in the same catalogs as the web interface, ``web/translations/<lang>/LC_MESSAGES/messages.mo``
-(domain ``messages``), so ``pybabel extract`` must also scan these templates, e.g. in babel.cfg::
+Labels in ``processes/templates/*.html`` and each process's ``templates/*.html`` are gettext calls
+with English msgids. They live in the same catalogs as the web interface,
+``web/translations/<lang>/LC_MESSAGES/messages.mo`` (domain ``messages``), so ``pybabel extract``
+must also scan these templates, e.g. in babel.cfg::
 
-    [jinja2: processes/templates/**.html]
+    [jinja2: processes/**/templates/**.html]
     extensions = jinja2.ext.i18n
 
 A document is trilingual (kk, ru, en): each label is rendered once per language. A language
 whose catalog is missing, or lacks a msgid, is left out of that label; English always shows.
 
 WeasyPrint only ever sees our own assets: ``AssetFetcher`` serves ``data:`` URIs and files
-inside ``processes/assets/`` and ``processes/templates/``, and refuses everything else.
+inside ``processes/assets/``, ``processes/templates/`` and the rendering process's
+``templates/``, and refuses everything else.
 """
 
 from __future__ import annotations
@@ -23,8 +25,7 @@ import functools
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -32,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 import qrcode
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -55,39 +57,13 @@ ASSET_TYPES = {
     ".ttf": "font/ttf",
     ".otf": "font/otf",
 }
+KIB = 1024
+MIB = 1024 * 1024
 _SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class AssetRefused(ValueError):
     """A document asked for a resource that is not one of the application's assets."""
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """The data printed on a speech text clearance certificate (§8.6)."""
-
-    reg_number: str
-    employee_name: str
-    event_name: str
-    event_date: date
-    organizer: str
-    title: str
-    approver_name: str
-    approver_position: str
-    approved_at: datetime
-    fingerprint: str
-    content_version: int
-    verification_code: str
-    verify_url: str
-
-    def __post_init__(self) -> None:
-        """Refuse data that would print a misleading certificate."""
-        if not is_sha256_hex(self.fingerprint):
-            raise ValueError("fingerprint must be a SHA-256 hex digest")
-        if self.approved_at.utcoffset() is None:
-            raise ValueError("approved_at must be timezone-aware")
-        if urlsplit(self.verify_url).scheme not in ("https", "http"):
-            raise ValueError("verify_url must be an absolute http(s) URL")
 
 
 class AssetFetcher(URLFetcher):
@@ -185,12 +161,17 @@ def _dark_runs(matrix: list[list[bool]]) -> Iterator[tuple[int, int, int]]:
                 start = None
 
 
-def render_html_to_pdf(html: str) -> bytes:
-    """Render HTML from our templates to PDF bytes, fetching only our own assets."""
+def render_html_to_pdf(html: str, folder: Path | None = None) -> bytes:
+    """Render HTML from our templates to PDF bytes, fetching only our own assets.
+
+    ``folder`` is the process's own templates folder: relative URLs (its stylesheet) resolve
+    against it, and the fetcher serves files from it besides the shared assets and templates.
+    """
+    base = folder or TEMPLATES_DIR
     document = HTML(
         string=html,
-        base_url=TEMPLATES_DIR.as_uri() + "/",
-        url_fetcher=_fetcher(),
+        base_url=base.as_uri() + "/",
+        url_fetcher=_fetcher(folder),
     )
     font_config = _font_config()
     return document.write_pdf(
@@ -198,29 +179,16 @@ def render_html_to_pdf(html: str) -> bytes:
     )
 
 
-def render_certificate(cert: Certificate, translations_dir: Path | None = None) -> bytes:
-    """Render the speech text clearance certificate as an A4 PDF."""
-    return render_html_to_pdf(render_certificate_html(cert, translations_dir))
-
-
-def render_certificate_html(cert: Certificate, translations_dir: Path | None = None) -> str:
-    """Render the certificate's HTML (all user data autoescaped)."""
-    return render_document_html(
-        "certificate.html",
-        document_gettexts(translations_dir),
-        cert=cert,
-        event_date=cert.event_date.strftime("%d.%m.%Y"),
-        approved_at=local_time(cert.approved_at),
-        fingerprint_lines=fingerprint_lines(cert.fingerprint),
-        qr_uri=qr_svg_data_uri(cert.verify_url),
-    )
-
-
 def render_document_html(
-    template_name: str, gettexts: dict[str, Callable[[str], str]], **context: object
+    template_name: str, gettexts: dict[str, Callable[[str], str]], folder: Path | None = None,
+    **context: object,
 ) -> str:
-    """Render one of our document templates: autoescaped, strict, labels through ``gettexts``."""
-    template = _jinja_env().get_template(template_name)
+    """Render a document template: autoescaped, strict, labels through ``gettexts``.
+
+    The template is looked up in ``folder`` (a process's own templates) and then in the shared
+    templates, so a process's document can extend the shared base.
+    """
+    template = _jinja_env(folder).get_template(template_name)
     return template.render(gettexts=gettexts, **context)
 
 
@@ -246,6 +214,26 @@ def fingerprint_lines(fingerprint: str) -> list[str]:
     digits = fingerprint.lower()
     groups = [digits[i : i + 8] for i in range(0, len(digits), 8)]
     return [" ".join(groups[:4]), " ".join(groups[4:])]
+
+
+def file_size_texts(size: int, gettexts: dict[str, Callable[[str], str]]) -> list[tuple[str, str]]:
+    """Return ``size`` in each language ("2,4 МБ", "2.4 MB"), repeated texts left out."""
+    texts: list[tuple[str, str]] = []
+    for lang, gettext in gettexts.items():
+        if size < KIB:
+            text = gettext("%(n)s bytes") % {"n": size}
+        elif size < MIB:
+            text = gettext("%(n)s KB") % {"n": _decimal(size / KIB, lang)}
+        else:
+            text = gettext("%(n)s MB") % {"n": _decimal(size / MIB, lang)}
+        if all(text != seen for _, seen in texts):
+            texts.append((lang, text))
+    return texts
+
+
+def _decimal(number: float, lang: str) -> str:
+    """Format ``number`` with one decimal at most, in the conventions of ``lang``."""
+    return format_decimal(round(number, 1), format="#,##0.#", locale=lang)
 
 
 def _per_language(
@@ -281,10 +269,10 @@ def _load_translations(translations_dir: str, lang: str, stamp: int | None) -> N
 
 
 @functools.cache
-def _jinja_env() -> jinja2.Environment:
-    """Build the template environment once: autoescaped, strict, with i18n."""
+def _jinja_env(folder: Path | None = None) -> jinja2.Environment:
+    """Build a folder's template environment once: autoescaped, strict, with i18n."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        loader=jinja2.FileSystemLoader([*([folder] if folder else []), TEMPLATES_DIR]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -298,9 +286,9 @@ def _jinja_env() -> jinja2.Environment:
 
 
 @functools.cache
-def _fetcher() -> AssetFetcher:
-    """Return the shared, stateless asset fetcher."""
-    return AssetFetcher()
+def _fetcher(folder: Path | None = None) -> AssetFetcher:
+    """Return the stateless asset fetcher for a process's templates folder (or the shared one)."""
+    return AssetFetcher((ASSETS_DIR, TEMPLATES_DIR, *([folder] if folder else [])))
 
 
 _local = threading.local()

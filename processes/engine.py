@@ -179,16 +179,32 @@ def _script_errors() -> Iterator[None]:
 
 
 class ProcessEngine:
-    """Deploys the process definitions of a folder and creates or restores instances."""
+    """Deploys the process definitions of its folders and creates or restores instances."""
 
-    def __init__(self, directory: Path) -> None:
-        """Use the *.bpmn and *.dmn files of directory."""
-        self.directory = Path(directory)
+    def __init__(self, directories: Path | Iterable[Path]) -> None:
+        """Use the *.bpmn and *.dmn files of the folders, and of their sub-folders one level down
+        (a folder of process folders, such as ``processes/``)."""
+        if isinstance(directories, str | Path):
+            directories = [directories]
+        self.directories = tuple(Path(d) for d in directories)
         self.script_engine = PythonScriptEngine(environment=SandboxEnvironment())
+
+    def files(self) -> dict[str, Path]:
+        """The BPMN and DMN files by name; a name used twice is an error (specs refer to files by name)."""
+        found: dict[str, Path] = {}
+        for folder in self.directories:
+            for pattern in ("*.bpmn", "*.dmn", "*/*.bpmn", "*/*.dmn"):
+                for path in sorted(folder.glob(pattern)):
+                    if path.name in found and found[path.name].resolve() != path.resolve():
+                        raise EngineError(f"Two process files are named {path.name}: {found[path.name]} and {path}")
+                    found[path.name] = path
+        return found
 
     def deploy_all(self) -> list[DeployedProcess]:
         """Parse and validate every file; return one DeployedProcess per executable process."""
-        parser = create_parser(sorted(self.directory.glob("*.bpmn")), sorted(self.directory.glob("*.dmn")))
+        files = self.files()
+        paths = [files[name] for name in sorted(files)]
+        parser = create_parser([p for p in paths if p.suffix == ".bpmn"], [p for p in paths if p.suffix == ".dmn"])
         serializer = _serializer()
         deployed = []
         for key in sorted(parser.get_process_ids()):
@@ -202,7 +218,7 @@ class ProcessEngine:
                 "subprocess_specs": {k: serializer.to_dict(v) for k, v in subprocess_specs.items()},
             }
             used = _files_used(parser, [key, *subprocess_specs])
-            checksum = _checksum(self.directory / name for name in used)
+            checksum = _checksum(files[name] for name in used)
             spec_json = json.dumps(spec_dict, sort_keys=True, separators=(",", ":"))
             deployed.append(DeployedProcess(key, spec.description or key, checksum, spec_json))
         return deployed

@@ -11,8 +11,8 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from processes.catalog import renderer as renderer_of
 from processes.usecases.context import Services
-from processes.usecases.kinds import RENDERERS
 from storage import audit
 from storage.db import transaction
 from storage.models import Document, utcnow
@@ -33,7 +33,7 @@ def render_pending(factory: sessionmaker[Session], services: Services, instance_
 
 
 def _render_one(factory: sessionmaker[Session], services: Services, doc: Document) -> bool:
-    renderer = RENDERERS.get(doc.kind)
+    renderer = renderer_of(doc.kind)
     if renderer is None:
         log.error("no renderer for document kind %s", doc.kind)
         return False

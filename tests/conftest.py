@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import insert, select, text
 
 from processes.engine import ProcessEngine
-from processes.usecases import deploy, policy
+from processes.policy_amendment import policy
+from processes.usecases import deploy
 from processes.usecases.context import Ctx, Services, Settings
 from processes.usecases.seed import seed_demo
 from storage.blobs import BlobStore

@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
+from processes import catalog
 from processes.engine import ProcessEngine
 from processes.usecases import deploy
 from processes.usecases.context import Services, Settings, SmtpSettings
@@ -22,16 +23,10 @@ from web import config as web_config
 csrf = CSRFProtect()
 MAX_ID = 2**31 - 1  # ids are INTEGER columns on PostgreSQL
 babel = Babel()
-PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the application: defaults, then environment, then test overrides."""
-    import processes.usecases.information_request  # noqa: F401 - registers the process kind
-    import processes.usecases.material_signoff  # noqa: F401 - registers the process kind
-    import processes.usecases.policy_amendment  # noqa: F401 - registers the process kind
-    import processes.usecases.speech_clearance  # noqa: F401 - registers the process kind
-
     app = Flask(__name__)
     from web.uploads import UploadRequest
 
@@ -42,7 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["kelisim.db"] = make_sessionmaker(engine)
     app.extensions["kelisim.engine"] = engine
     app.extensions["kelisim.services"] = Services(
-        engine=ProcessEngine(PROCESSES_DIR),
+        engine=ProcessEngine(catalog.folders()),
         blobs=BlobStore(Path(app.config["DATA_DIR"]) / "blobs"),
         settings=Settings(base_url=app.config["BASE_URL"], max_file_size=app.config["MAX_FILE_SIZE"],
                           max_video_size=app.config["MAX_VIDEO_SIZE"], late_days=app.config["LATE_DAYS"],
@@ -90,7 +85,7 @@ def select_locale() -> str:
 
 
 def _register(app: Flask) -> None:
-    from web import admin_views, api, audit_views, auth, errors, pages, policy_views, register_views, unit_of_work
+    from web import admin_views, api, audit_views, auth, errors, pages, process_pages, unit_of_work
 
     unit_of_work.init_app(app)
     auth.init_app(app)
@@ -100,10 +95,12 @@ def _register(app: Flask) -> None:
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(api.bp)
-    app.register_blueprint(register_views.bp)
-    app.register_blueprint(policy_views.bp)
-    csrf.exempt(api.bp)
-    csrf.exempt(register_views.api_dispatch)  # bearer-token API: cookies never authenticate it
+    csrf.exempt(api.bp)  # bearer-token API: cookies never authenticate it
+    nav = process_pages.register_all(app, csrf.exempt)
+    app.jinja_loader = process_pages.fragment_loader(app.jinja_loader)
+    from web.labels import ProcessLabels
+
+    app.jinja_env.globals.update(process_nav=nav, labels=ProcessLabels())
 
 
 def _from_iso(value: str):

@@ -87,8 +87,8 @@ def policy_import(path: str | None) -> None:
 def _import_policy(app: Flask, path: str | None) -> None:
     from pathlib import Path
 
+    from processes.policy_amendment import policy
     from processes.rendering import render_pending
-    from processes.usecases import policy
     from processes.usecases.context import Ctx
 
     with transaction(_factory(app)) as session:

@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from forms.validate import from_html
-from processes.usecases import archive, deploy, files, instances, notifications, queries
+from processes.catalog import kind_of
+from processes.usecases import deploy, files, instances, notifications, queries
 from processes.usecases.errors import Invalid
-from processes.usecases.kinds import kind_of
 from web import downloads
-from web.unit_of_work import commit, ctx, date_arg, render_documents
+from web.unit_of_work import commit, ctx, render_documents
 
 bp = Blueprint("pages", __name__)
 IGNORED_FIELDS = ("csrf_token", "file")
@@ -186,20 +186,6 @@ def verify(code: str):
     doc = files.verify_document(ctx(), code)
     status = 200 if doc else 404
     return render_template("verify.html", document=doc, code=code[:32]), status
-
-
-@bp.get("/archive")
-@login_required
-def archive_list():
-    """Signed-off material (§3.2.3), searchable by unit, type, channel and date."""
-    args = request.args
-    flt = archive.ArchiveFilter(
-        text=(args.get("q") or "").strip() or None, unit=args.get("unit") or None,
-        material_type=args.get("type") or None, channel=args.get("channel") or None,
-        since=date_arg("since"), until=date_arg("until"))
-    c = ctx()
-    return render_template("archive.html", items=archive.search(c, flt), flt=flt, units=queries.units(c))
-
 
 
 @bp.get("/notifications")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from processes.usecases.kinds import kind_of
+from processes.catalog import kind_of
 from storage.models import InboxTask, Instance, TaskState, User
 
 AUDITOR = "auditor"
@@ -14,8 +14,6 @@ READ_ALL_ROLES = frozenset({AUDITOR})
 def reads_everything(user: User) -> bool:
     return bool(user.role_names & READ_ALL_ROLES)
 
-
-ARCHIVE_READERS = frozenset({"mcd_specialist", "mcd_head", "rector", "vice_rector", "auditor"})
 
 
 def can_view_instance(session: Session, user: User, instance: Instance) -> bool:

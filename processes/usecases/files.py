@@ -6,10 +6,10 @@ from typing import BinaryIO
 from sqlalchemy import func, select
 
 from forms.validate import N_, Message
+from processes.catalog import kind_of, open_document_kinds
 from processes.usecases import instances
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, Invalid, NotFound, TooLarge, denied
-from processes.usecases.kinds import kind_of
 from storage import audit, blobs, filetypes
 from storage.models import Document, StoredFile
 
@@ -89,16 +89,13 @@ def get_file(ctx: Ctx, file_id: int) -> StoredFile:
     return row
 
 
-POLICY_DOCUMENTS = frozenset({"policy_edition", "policy_addition"})
-
-
 def get_document(ctx: Ctx, document_id: int) -> Document:
-    """A document the user may read: the policy's editions and additions are open to everyone logged
-    in; any other document to those who may see its instance."""
+    """A document the user may read: those its process opens to everyone logged in (the policy's
+    editions and additions); any other document to those who may see its instance."""
     row = ctx.session.get(Document, document_id)
     if row is None or ctx.user is None:
         raise NotFound(N_("No such document."))
-    if row.kind in POLICY_DOCUMENTS:
+    if row.kind in open_document_kinds():
         return row
     if row.instance_id is None:  # pragma: no cover - only the policy's documents have no instance
         raise NotFound(N_("No such document."))

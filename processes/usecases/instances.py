@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms.validate import N_, Form, load_form, validate
+from processes.catalog import kind_of
 from processes.engine import EngineError, Run, ScriptError, TaskNotReady
 from processes.usecases import deploy
 from processes.usecases.access import can_view_instance, holds_task
@@ -19,7 +20,6 @@ from processes.usecases.errors import (
     NotFound,
     denied,
 )
-from processes.usecases.kinds import kind_of
 from processes.usecases.timezone import today_local
 from storage import audit
 from storage.models import InboxTask, Instance, InstanceState, Status, TaskState
@@ -27,8 +27,8 @@ from storage.models import InboxTask, Instance, InstanceState, Status, TaskState
 
 def start_instance(ctx: Ctx, key: str) -> Instance:
     """Create an instance of the newest version of a process, parked at its first task."""
+    definition = deploy.current(ctx.session, key)  # 404 for a key that was never deployed
     kind = kind_of(key)
-    definition = deploy.current(ctx.session, key)
     if ctx.user is None or not kind.may_start(ctx):
         raise denied(Forbidden(N_("You may not start this process.")), f"process:{key}", "start")
     instance = Instance(definition=definition, process_key=key, started_by=ctx.user,

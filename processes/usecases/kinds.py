@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -14,12 +16,43 @@ if TYPE_CHECKING:
     from storage.models import Document, InboxTask, Instance, User
 
 
+@dataclass(frozen=True)
+class Labels:
+    """How a process and its codes read: English msgids (marked with N_), translated where shown."""
+
+    title: str
+    description: str = ""
+    tasks: Mapping[str, str] = field(default_factory=dict)  # BPMN task and timer ids
+    outcomes: Mapping[str, str] = field(default_factory=dict)
+    decisions: Mapping[str, str] = field(default_factory=dict)
+    fields: Mapping[str, str] = field(default_factory=dict)  # data keys of its forms and audit entries
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # data key -> code -> label
+    documents: Mapping[str, str] = field(default_factory=dict)  # document kinds it issues
+    # notification kind -> text with %(title)s (and %(outcome)s), where it differs from the shared text
+    notifications: Mapping[str, str] = field(default_factory=dict)
+    dates: frozenset[str] = frozenset()  # data keys holding an ISO date
+    datetimes: frozenset[str] = frozenset()  # data keys holding an ISO date-time
+
+
 class ProcessKind:
-    """Default behaviour; each process subclasses what it needs and registers itself."""
+    """Default behaviour; each process subclasses what it needs, and its package exports one
+    instance as ``KIND`` (found by ``processes.catalog``)."""
 
     key: str = ""
+    folder: Path = Path()  # the process's folder, set when the kind is found
+    # document kind -> function(document, settings) -> PDF bytes, for the documents it issues
+    renderers: Mapping[str, Callable[[Document, Settings], bytes]] = {}
+    open_documents: frozenset[str] = frozenset()  # document kinds everyone logged in may read
+    labels: Labels = Labels(title="")
+    # page fragments in its pages/ folder, by slot: "details" (the facts block of the instance and task
+    # pages), "review" (what the reviewer decided on), "version" (one submitted version), "verify" (the
+    # public check of its documents)
+    pages: Mapping[str, str] = {}
+    order: int = 100  # where it is listed among the processes (filters, menus)
+    rounds: bool = False  # its submissions are rounds of files ("Round 2"), not versions of a text
     start_role: str = "employee"
     start_roles: frozenset[str] = frozenset()  # further roles that may start it (besides start_role)
+    open_to_more_starters: bool = False  # its clause names "and others": the administrator adds starters
     lane_roles: dict[str, str] = {}
     accepted: set[str] = set()  # file extensions its forms take
     # a role queue hides the instances the user started (nobody reviews their own submission);
@@ -88,22 +121,3 @@ class ProcessKind:
     def audit_view(self, task_name: str, data: dict[str, Any]) -> dict[str, Any]:
         """Return the submitted data as the audit trail records it."""
         return data
-
-
-REGISTRY: dict[str, ProcessKind] = {}
-# document kind -> function(document, settings) -> PDF bytes
-RENDERERS: dict[str, Callable[[Document, Settings], bytes]] = {}
-
-
-def register(kind: ProcessKind) -> ProcessKind:
-    REGISTRY[kind.key] = kind
-    return kind
-
-
-def clerical_keys() -> list[str]:
-    """The processes whose role queues show the user's own instances too."""
-    return sorted(key for key, kind in REGISTRY.items() if not kind.separate_duties)
-
-
-def kind_of(key: str) -> ProcessKind:
-    return REGISTRY.get(key) or ProcessKind()

@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select
 
 from forms.validate import N_
+from processes.catalog import clerical_keys
 from processes.usecases.access import reads_everything, visible_tasks_filter
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, denied
-from processes.usecases.kinds import clerical_keys
 from processes.usecases.timezone import start_of_day_utc
 from storage.models import (
     AuditEvent,

@@ -11,11 +11,11 @@ from sqlalchemy import bindparam, literal_column, select, text
 from sqlalchemy.orm import Session, lazyload
 
 from forms.validate import N_
+from processes.catalog import kind_of
 from processes.engine import EngineError
 from processes.usecases import instances
 from processes.usecases.context import Ctx
 from processes.usecases.errors import DomainError
-from processes.usecases.kinds import kind_of
 from storage import audit
 from storage.models import Instance, Status, UTCDateTime
 

@@ -22,12 +22,11 @@ from processes.documents import (
     ASSETS_DIR,
     AssetFetcher,
     AssetRefused,
-    Certificate,
     qr_svg_data_uri,
-    render_certificate,
-    render_certificate_html,
     render_html_to_pdf,
 )
+from processes.speech_clearance import certificate
+from processes.speech_clearance.certificate import Certificate, render_certificate, render_certificate_html
 
 # The certificate's msgids with their glossary translations (shared/policy/GLOSSARY.md);
 # the web catalogs should carry the same entries.
@@ -201,7 +200,7 @@ def test_missing_catalogs_fall_back_to_english_labels(tmp_path: Path) -> None:
 def test_labels_are_extractable_msgids() -> None:
     from jinja2.ext import babel_extract
 
-    template = documents.TEMPLATES_DIR / "certificate.html"
+    template = certificate.TEMPLATES / "certificate.html"
     with open(template, "rb") as source:
         found = {
             message

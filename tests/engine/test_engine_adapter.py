@@ -53,7 +53,7 @@ def folder(tmp_path: Path) -> Path:
     """Return a private copy of the processes folder that a test may edit."""
     target = tmp_path / "processes"
     target.mkdir()
-    for pattern in ("*.bpmn", "*.dmn"):
+    for pattern in ("*/*.bpmn", "*/*.dmn"):  # one folder per process; a flat copy deploys the same
         for path in PROCESSES.glob(pattern):
             shutil.copy(path, target / path.name)
     return target
@@ -85,7 +85,8 @@ def test_deploy_all_describes_the_process() -> None:
     assert set(json.loads(process.spec_json)) == {"spec", "subprocess_specs"}
     digest = hashlib.sha256()
     for content in sorted(
-        (PROCESSES / name).read_bytes() for name in ("speech_clearance.bpmn", "approver_routing.dmn")
+        (PROCESSES / "speech_clearance" / name).read_bytes()
+        for name in ("speech_clearance.bpmn", "approver_routing.dmn")
     ):
         digest.update(len(content).to_bytes(8, "big") + content)
     assert process.checksum == digest.hexdigest()

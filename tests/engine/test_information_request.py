@@ -156,7 +156,7 @@ def test_completed_task_cannot_be_completed_again(driver: Driver) -> None:
 
 @pytest.fixture(scope="module")
 def tree() -> ET.Element:
-    return ET.parse(PROCESSES / "information_request.bpmn").getroot()
+    return ET.parse(PROCESSES / "information_request" / "information_request.bpmn").getroot()
 
 
 def test_timers_read_the_application_targets(tree: ET.Element) -> None:

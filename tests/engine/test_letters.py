@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from processes import documents
-from processes.letters import (
+from processes.information_request import letters
+from processes.information_request.letters import (
     UNIVERSITY_ADDRESSES,
     UNIVERSITY_NAMES,
     Letter,
@@ -328,7 +328,7 @@ def test_user_data_is_escaped_and_never_fetched(tmp_path: Path, monkeypatch: pyt
     for payload in HOSTILE.values():
         assert squash(payload) in text
     others = {url for url, _ in spy.calls if not url.startswith("data:")}
-    letter_css = (documents.TEMPLATES_DIR / "letter.css").as_uri()
+    letter_css = (letters.TEMPLATES / "letter.css").as_uri()
     assert others == {"kelisim-asset:logo.svg", letter_css}
     assert {outcome for _, outcome in spy.calls} == {"served"}
 
@@ -361,7 +361,7 @@ def test_paragraphs_keep_blank_line_breaks() -> None:
 def test_letter_labels_are_translated_in_the_catalogs() -> None:
     from jinja2.ext import babel_extract
 
-    with open(documents.TEMPLATES_DIR / "letter.html", "rb") as source:
+    with open(letters.TEMPLATES / "letter.html", "rb") as source:
         found = {
             message
             for _, _, message, _ in babel_extract(source, ["_", "gettext"], [], {"extensions": "jinja2.ext.i18n"})
@@ -435,7 +435,7 @@ def test_letter_is_immutable_and_hashable() -> None:
 
 
 def test_letters_module_stays_below_the_web_layer() -> None:
-    probe = "import sys, processes.letters; print('flask' in sys.modules)"
+    probe = "import sys, processes.information_request.letters; print('flask' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 

@@ -317,7 +317,7 @@ def test_completed_task_cannot_be_completed_again(driver: Driver) -> None:
 def _checksum(*names: str) -> str:
     """Return the deployment checksum over the named process files."""
     digest = hashlib.sha256()
-    for content in sorted((PROCESSES / name).read_bytes() for name in names):
+    for content in sorted(next(PROCESSES.glob(f"*/{name}")).read_bytes() for name in names):
         digest.update(len(content).to_bytes(8, "big") + content)
     return digest.hexdigest()
 
@@ -335,7 +335,7 @@ def test_deploy_all_lists_both_processes_with_their_own_checksums(engine: Proces
 
 def _bpmn() -> ET.Element:
     """Return the parsed BPMN file."""
-    return ET.parse(PROCESSES / "material_signoff.bpmn").getroot()
+    return ET.parse(PROCESSES / "material_signoff" / "material_signoff.bpmn").getroot()
 
 
 def _flows() -> dict[str, ET.Element]:
@@ -501,7 +501,7 @@ def _matches(entry: str, area: Any) -> bool:
 
 
 def test_routing_table_rules_are_mutually_exclusive_and_complete() -> None:
-    table = ET.parse(PROCESSES / "management_routing.dmn").getroot().find(f".//{DMN}decisionTable")
+    table = ET.parse(PROCESSES / "material_signoff" / "management_routing.dmn").getroot().find(f".//{DMN}decisionTable")
     assert table is not None and table.get("hitPolicy") == "UNIQUE"
     assert [el.findtext(f"{DMN}inputExpression/{DMN}text") for el in table.findall(f"{DMN}input")] == ["area"]
     assert [el.get("name") for el in table.findall(f"{DMN}output")] == ["management_role"]

@@ -94,7 +94,7 @@ def test_completed_task_cannot_be_completed_again(driver: Driver) -> None:
 
 
 def test_model() -> None:
-    tree = ET.parse(PROCESSES / "policy_amendment.bpmn").getroot()
+    tree = ET.parse(PROCESSES / "policy_amendment" / "policy_amendment.bpmn").getroot()
     for gateway in tree.iter(f"{BPMN}exclusiveGateway"):
         assert gateway.get("default"), gateway.get("id")
     shown = {s.get("bpmnElement") for s in tree.iter(f"{BPMNDI}BPMNShape")} | \

@@ -15,8 +15,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from processes import documents
-from processes.policy_documents import (
+from processes.policy_amendment import documents as policy_documents
+from processes.policy_amendment.documents import (
     AdditionDocument,
     AdditionRef,
     ChangeLine,
@@ -29,7 +29,7 @@ from processes.policy_documents import (
     render_edition,
     render_edition_html,
 )
-from processes.policy_text import load_policy
+from processes.policy_amendment.policy_text import load_policy
 from tests.engine.test_documents import HOSTILE, FetchSpy, pdf_text, squash
 
 # The msgids of policy_edition.html and policy_addition.html with their glossary translations
@@ -340,7 +340,7 @@ def test_changed_clauses_carry_a_bar(catalogs: Path) -> None:
     marked = re.findall(r'<p class="clause changed"><b>([\d.]+)</b>', html)
     assert marked == ["7.10.2", "7.10.5"]
     assert html.count('<p class="clause">') == len(load_policy().clauses) - 2
-    css = (documents.TEMPLATES_DIR / "policy.css").read_text()
+    css = (policy_documents.TEMPLATES / "policy.css").read_text()
     assert re.search(r"\.clause\.changed \{[^}]*border-left: 2pt solid", css)
 
 
@@ -453,7 +453,7 @@ def test_labels_are_extractable_msgids() -> None:
 
     found = set()
     for name in ("policy_edition.html", "policy_addition.html"):
-        with open(documents.TEMPLATES_DIR / name, "rb") as source:
+        with open(policy_documents.TEMPLATES / name, "rb") as source:
             found |= {
                 message
                 for _, _, message, _ in babel_extract(
@@ -511,7 +511,7 @@ def test_user_data_is_escaped_and_never_fetched(
     for payload in HOSTILE.values():
         assert squash(payload) in text
     others = {url for url, _ in spy.calls if not url.startswith("data:")}
-    assert others == {"kelisim-asset:logo.svg", documents.TEMPLATES_DIR.as_uri() + "/policy.css"}
+    assert others == {"kelisim-asset:logo.svg", policy_documents.TEMPLATES.as_uri() + "/policy.css"}
     assert {outcome for _, outcome in spy.calls} == {"served"}
 
 
@@ -679,7 +679,7 @@ def test_addition_is_immutable() -> None:
 
 
 def test_policy_documents_module_stays_below_the_web_layer() -> None:
-    probe = "import sys, processes.policy_documents; print('flask' in sys.modules)"
+    probe = "import sys, processes.policy_amendment.documents; print('flask' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from processes.policy_text import (
+from processes.policy_amendment.policy_text import (
     CLAUSE_NUMBER,
     POLICY_PATH,
     Clause,

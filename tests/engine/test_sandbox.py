@@ -104,7 +104,7 @@ def test_ordinary_python_still_runs(env: SandboxEnvironment) -> None:
 
 def _expressions(tag: str) -> list[str]:
     """Return the texts of all elements with this BPMN tag in the real process."""
-    root = ET.parse(PROCESSES / "speech_clearance.bpmn").getroot()
+    root = ET.parse(PROCESSES / "speech_clearance" / "speech_clearance.bpmn").getroot()
     return [el.text or "" for el in root.iter(f"{BPMN}{tag}")]
 
 

@@ -13,12 +13,13 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 
 from processes import documents
-from processes.signoff_sheet import (
+from processes.documents import file_size_texts
+from processes.material_signoff import sheet as sheet_module
+from processes.material_signoff.sheet import (
     ChecklistLine,
     Reviewer,
     SheetFile,
     SignoffSheet,
-    file_size_texts,
     render_signoff_sheet,
     render_signoff_sheet_html,
 )
@@ -275,7 +276,7 @@ def test_unknown_codes_print_as_they_are(catalogs: Path) -> None:
 def test_labels_are_extractable_msgids() -> None:
     from jinja2.ext import babel_extract
 
-    template = documents.TEMPLATES_DIR / "signoff_sheet.html"
+    template = sheet_module.TEMPLATES / "signoff_sheet.html"
     with open(template, "rb") as source:
         found = {
             message
@@ -363,7 +364,7 @@ def test_file_sizes_read_in_each_language(catalogs: Path) -> None:
 
 
 def test_signoff_sheet_module_stays_below_the_web_layer() -> None:
-    probe = "import sys, processes.signoff_sheet; print('flask' in sys.modules)"
+    probe = "import sys, processes.material_signoff.sheet; print('flask' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )

@@ -235,7 +235,7 @@ def test_completed_task_cannot_be_completed_again(driver: Driver) -> None:
 
 def _bpmn() -> ET.Element:
     """Return the parsed BPMN file."""
-    return ET.parse(PROCESSES / "speech_clearance.bpmn").getroot()
+    return ET.parse(PROCESSES / "speech_clearance" / "speech_clearance.bpmn").getroot()
 
 
 def test_model_has_the_contract_ids_and_no_reserved_ones() -> None:
@@ -317,7 +317,7 @@ def test_documentation_quotes_the_policy() -> None:
 
 
 def test_routing_table_rules_are_mutually_exclusive_and_complete() -> None:
-    table = ET.parse(PROCESSES / "approver_routing.dmn").getroot().find(f".//{DMN}decisionTable")
+    table = ET.parse(PROCESSES / "speech_clearance" / "approver_routing.dmn").getroot().find(f".//{DMN}decisionTable")
     assert table is not None and table.get("hitPolicy") == "UNIQUE"
     inputs = [el.findtext(f"{DMN}inputExpression/{DMN}text") for el in table.findall(f"{DMN}input")]
     assert inputs == [f'"{name}" in categories' for name in ("strategy", "finance", "significant_facts")]

@@ -17,7 +17,7 @@ from tests.conftest import ROOT
 CRASHING_UPLOAD = textwrap.dedent("""
     import io, os, signal, sys
     from pathlib import Path
-    import processes.usecases.material_signoff  # registers the process kind
+    import processes.material_signoff.kind  # registers the process kind
     from processes.engine import ProcessEngine
     from processes.usecases import files, instances
     from processes.usecases.context import Ctx, Services
@@ -64,7 +64,7 @@ def test_kill_between_file_and_commit(db_url, factory, tmp_path, monkeypatch):
 CRASHING_RENDER = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
-    import processes.usecases.speech_clearance as speech
+    import processes.speech_clearance.kind as speech
     from processes.engine import ProcessEngine
     from processes.rendering import render_pending
     from processes.usecases.context import Services

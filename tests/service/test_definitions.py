@@ -19,7 +19,7 @@ def test_new_version_on_change_and_old_instances_keep_theirs(act, factory, servi
         assert [d.version for d in deploy.deploy(s, services.engine) if d.key == "speech_clearance"] == [1]
     changed = tmp_path / "processes"
     shutil.copytree(engine_dir, changed, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    bpmn = changed / "speech_clearance.bpmn"
+    bpmn = changed / "speech_clearance" / "speech_clearance.bpmn"
     bpmn.write_text(bpmn.read_text("utf-8").replace('name="Clear speech text"', 'name="Clear the speech text"'),
                     "utf-8")
     with transaction(factory) as s:

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-import processes.usecases.information_request as ir
+import processes.information_request.kind as ir
 from processes.usecases import calendar, files, instances, queries
 from processes.usecases.context import Services, Settings, SmtpSettings
 from processes.usecases.errors import Conflict, Forbidden, Invalid

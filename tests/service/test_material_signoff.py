@@ -6,10 +6,11 @@ import io
 import pytest
 from sqlalchemy import select
 
-import processes.usecases.material_signoff  # noqa: F401 - registers the process kind
-from processes.usecases import archive, files, instances, queries
+import processes.material_signoff.kind  # noqa: F401 - registers the process kind
+from processes.material_signoff import archive
+from processes.material_signoff.kind import file_changes
+from processes.usecases import files, instances, queries
 from processes.usecases.errors import Forbidden, Invalid, TooLarge
-from processes.usecases.material_signoff import file_changes
 from storage.models import Document, Instance, SignedOffMaterial, StoredFile
 from tests.helpers import event_date
 
@@ -124,7 +125,7 @@ def test_revision_uploads_a_new_version_of_one_file(act, factory):
 
 
 def processes_prefill(c, iid, task_id):
-    from processes.usecases.kinds import kind_of
+    from processes.catalog import kind_of
 
     inst = c.session.get(Instance, iid)
     return kind_of(KEY).prefill(c, inst, instances.task_for(c, task_id))

@@ -9,8 +9,9 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-import processes.usecases.policy_amendment  # noqa: F401 - registers the process kind
-from processes.usecases import files, instances, policy, queries
+import processes.policy_amendment.kind  # noqa: F401 - registers the process kind
+from processes.policy_amendment import policy
+from processes.usecases import files, instances, queries
 from processes.usecases.errors import Conflict, Forbidden, Invalid, NotFound
 from storage import audit
 from storage.models import AuditEvent, Document, Instance, PolicyEdition, PolicyProposal, ProcessStartRole
@@ -284,7 +285,7 @@ def test_reviewer_is_warned_of_open_proposals_on_the_same_clause(act):
     second = propose(act, user="vr.academic", changes=[{"clause": "7.10.2", "text": "Басқа мәтін."},
                                                        {"clause": "1.4", "text": "Барлық бөлімшелерге."}])
     third = propose(act, user="rector", changes=[{"clause": "1.4", "text": "Университетке."}])
-    details = act("mcd.head", lambda c: processes.usecases.policy_amendment.PolicyAmendment().details(
+    details = act("mcd.head", lambda c: processes.policy_amendment.kind.PolicyAmendment().details(
         c, c.session.get(Instance, second)))
     assert [(i.id, nums) for i, nums in details["conflicts"]] == [(first, ["7.10.2"]), (third, ["1.4"])]
     assert [c.number for c in details["diff"]] == ["1.4", "7.10.2"]

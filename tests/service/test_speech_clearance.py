@@ -6,7 +6,7 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-import processes.usecases.speech_clearance  # noqa: F401 - registers the process kind
+import processes.speech_clearance.kind  # noqa: F401 - registers the process kind
 from processes.usecases import files, instances, queries
 from processes.usecases.errors import Conflict, Forbidden, Invalid, NotFound
 from storage import audit

@@ -13,10 +13,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from processes import worker
+from processes.catalog import kind_of
 from processes.usecases import admin, instances, timers
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Conflict, Forbidden, NotFound
-from processes.usecases.kinds import kind_of
 from processes.worker import fire_due, tick
 from storage import audit
 from storage.db import transaction

@@ -1,0 +1,535 @@
+"""Written information requests (§11.1–11.4, §12, §3.2.6, §2.4, §7.10.3): the 10-working-day clock.
+
+The registry clerk registers a request; the application numbers it (IR-YYYY-NNNNN), computes the
+due date on the Republic of Kazakhstan working-day calendar and the timer targets the BPMN reads;
+the rector decides; the responsible unit's head prepares the answer; for a printed copy the clerk
+records the cost and its payment or waiver. The process then ends: the answer or refusal is given,
+and the letter is issued (the time it was answered, measured against the due date). The clerk then
+dispatches the letter and records how (`record_dispatch`: e-mail through SMTP with the PDF, post
+with a tracking number, or in person). The register (`information_requests`) is kept in step in
+the same transactions.
+"""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+
+from forms.validate import N_, Message, load_form
+from processes.engine import FiredTimer, Run, UserTask
+from processes.information_request.labels import LABELS
+from processes.usecases import files, mail, notifications, queries, registration
+from processes.usecases.calendar import load_calendar
+from processes.usecases.context import Ctx, Settings
+from processes.usecases.errors import Conflict, Forbidden, Invalid, NotFound, denied
+from processes.usecases.kinds import ProcessKind
+from processes.usecases.routing import holders
+from processes.usecases.timezone import UNIVERSITY_TZ, local
+from processes.workdays import WorkCalendar, local_date
+from storage import audit
+from storage.models import (
+    Document,
+    InboxTask,
+    InformationRequest,
+    Instance,
+    OutboxMail,
+    StoredFile,
+    TaskState,
+    Unit,
+    User,
+    UserRole,
+)
+
+KEY = "information_request"
+CLERK = "registry_clerk"
+RECTOR = "rector"
+UNIT_HEAD = "unit_head"
+TERM_WORKING_DAYS = 10  # §11.2
+REMIND_WORKING_DAYS = (3, 1)  # reminders this many working days before the due day
+WORKDAY_START = time(9, 0)  # reminders and the escalation go out at the start of the working day
+EARLIEST_RECEIPT = datetime(2000, 1, 1, tzinfo=UTC)
+ANSWER_LETTER = "answer_letter"
+REFUSAL_LETTER = "refusal_letter"
+OUTCOME_OF = {"provide": "provided", "provide_partly": "provided_partly", "refuse": "refused"}
+# lawful grounds of a refusal and the clause of the policy each rests on (other_legal cites a law)
+GROUND_CLAUSES = {"commercial_secret": "§12", "service_secret": "§12", "personal_data": "§3.2.6",
+                  "state_secret": "§2.4", "other_legal": None}
+CLAUSES = {"Task_Register": "§11.1", "Task_Decide": "§11.4", "Task_Prepare": "§7.10.3",
+           "Task_Payment": "§11.3"}
+DISPATCH_FORM = ("ir_dispatch.schema.json", "ir_dispatch.uischema.json")
+REMINDER_TIMERS = {"Timer_Remind3": 3, "Timer_Remind1": 1}
+READERS = frozenset({CLERK, RECTOR, "auditor"})
+
+
+class InformationRequestKind(ProcessKind):
+    labels = LABELS
+    order = 30
+    pages = {"details": "details.html", "verify": "verify.html"}
+    key = KEY
+    start_role = CLERK
+    separate_duties = False  # the chancellery registers, records payment and dispatches its own requests
+    accepted = {"pdf", "png", "jpg", "jpeg", "docx", "odt", "rtf", "txt"}
+    lane_roles = {"Registry": CLERK, "Rector": RECTOR, "Responsible unit": UNIT_HEAD}
+
+    def clause(self, task_name: str) -> str | None:
+        return CLAUSES.get(task_name, "§11.2")
+
+    def prepare(self, ctx: Ctx, instance: Instance, task: InboxTask, data: dict[str, Any]) -> dict[str, Any]:
+        step = {"Task_Register": _register, "Task_Decide": _decide, "Task_Prepare": _prepare_answer,
+                "Task_Payment": _payment}.get(task.name)
+        return step(ctx, instance, data) if step else data
+
+    def assign(self, ctx: Ctx, instance: Instance, task: UserTask) -> tuple[str | None, User | None, Any]:
+        if task.name == "Task_Register":
+            return CLERK, instance.started_by, None
+        req = request_of(ctx, instance)
+        if task.name == "Task_Decide":
+            rector = next(iter(holders(ctx.session, RECTOR)), None)
+            if rector is not None:
+                notifications.notify(ctx, rector.id, instance, "task_assigned", title=instance.title)
+            return RECTOR, rector, instance.due_at
+        if task.name == "Task_Prepare":
+            head = unit_head(ctx, req.responsible_unit or "")
+            if head is not None:
+                notifications.notify(ctx, head.id, instance, "task_assigned", title=instance.title)
+            return UNIT_HEAD, head, instance.due_at
+        if req.payment_status is None:
+            for clerk in holders(ctx.session, CLERK):
+                notifications.notify(ctx, clerk.id, instance, "task_assigned", title=instance.title)
+        return CLERK, None, instance.due_at
+
+    def on_timer(self, ctx: Ctx, instance: Instance, timer: FiredTimer, run: Run) -> None:
+        req = request_of(ctx, instance)
+        due = instance.due_at.isoformat()
+        if timer.name in REMINDER_TIMERS:
+            to = task_holders(ctx, instance)
+            for user in to:
+                notifications.notify(ctx, user.id, instance, "reminder", title=instance.title, due=due)
+            audit.append(ctx.session, ctx.actor, "reminder_sent", instance_id=instance.id,
+                         data={"to": [u.username for u in to], "working_days_left": REMINDER_TIMERS[timer.name]},
+                         clause="§11.2", request_id=ctx.request_id)
+        elif timer.name == "Timer_Escalate":
+            to = holders(ctx.session, RECTOR)
+            for user in to:
+                notifications.notify(ctx, user.id, instance, "escalation", title=instance.title, due=due)
+            audit.append(ctx.session, ctx.actor, "escalated", instance_id=instance.id,
+                         data={"to": [u.username for u in to], "due_at": due}, clause="§11.2",
+                         request_id=ctx.request_id)
+        elif timer.name == "Timer_Overdue":
+            req.overdue = True
+            to = {u.id: u for u in [*holders(ctx.session, RECTOR), *task_holders(ctx, instance)]}
+            for user in to.values():
+                notifications.notify(ctx, user.id, instance, "overdue", title=instance.title, due=due)
+            audit.append(ctx.session, ctx.actor, "deadline_missed", instance_id=instance.id,
+                         data={"reg_number": req.reg_number, "due_at": due,
+                               "open_tasks": [t.name for t in open_tasks(ctx, instance)]},
+                         clause="§11.2", request_id=ctx.request_id)
+
+    def on_finish(self, ctx: Ctx, instance: Instance, run: Run) -> None:
+        """The answer or refusal is given: issue the letter, record how long it took, ask for dispatch."""
+        req = request_of(ctx, instance)
+        req.outcome = instance.outcome
+        _record_answer(ctx, instance, req)
+        issue_letter(ctx, instance, req)
+        for clerk in holders(ctx.session, CLERK):  # the registry, the clerk who registered it included
+            notifications.notify(ctx, clerk.id, instance, "to_dispatch", title=instance.title,
+                                 outcome=req.outcome or "")
+
+    def details(self, ctx: Ctx, instance: Instance) -> dict[str, Any] | None:
+        """The register entry, its letter, and how long the printed copy has waited for payment."""
+        req = ctx.session.execute(select(InformationRequest).where(
+            InformationRequest.instance_id == instance.id)).scalar_one_or_none()
+        if req is None:
+            return None
+        waiting = None
+        if req.payment_requested_at is not None:
+            waiting = (req.payment_settled_at or ctx.now()) - req.payment_requested_at
+        letter = ctx.session.get(Document, req.letter_document_id) if req.letter_document_id else None
+        items = queries.last_completion(ctx, instance, "Task_Register").get("items", "")
+        late = req.overdue or (req.answered_at is None and req.due_at <= ctx.now())
+        due_day = local_date(req.due_at - timedelta(seconds=1))
+        dispatchable = can_dispatch(ctx, instance)
+        return {"request": req, "letter": letter, "waiting_for_payment": waiting, "items": items, "late": late,
+                "due_day": due_day, "can_dispatch": dispatchable,
+                "dispatch_form": load_form(*DISPATCH_FORM) if dispatchable else None,
+                "dispatch_values": dispatch_defaults(ctx, instance) if dispatchable else {}}
+
+    def readers(self, instance: Instance) -> frozenset[str]:
+        """The registry, the rector and auditors keep the whole register (§11)."""
+        return READERS
+
+    def start_prefill(self, ctx: Ctx, params=None) -> dict[str, Any]:
+        return {"received_at": local(ctx.now()).strftime("%Y-%m-%dT%H:%M"), "language": "kk"}
+
+    def prefill(self, ctx: Ctx, instance: Instance, task: InboxTask) -> dict[str, Any]:
+        if task.name == "Task_Register":
+            return self.start_prefill(ctx)
+        req = ctx.session.execute(select(InformationRequest).where(
+            InformationRequest.instance_id == instance.id)).scalar_one_or_none()
+        if req is None:
+            return {}
+        if task.name == "Task_Payment" and req.cost is not None:
+            return {"cost": _plain_number(req.cost)}
+        return {}
+
+
+# --- the steps ---------------------------------------------------------------------------------
+
+def _register(ctx: Ctx, instance: Instance, data: dict[str, Any]) -> dict[str, Any]:
+    """§11.1: number the request, fix the due date and the timer targets (§11.2)."""
+    errors: dict[str, Message] = {}
+    received = parse_received(data.get("received_at", ""), ctx.now(), errors)
+    email = (data.get("email") or "").strip()
+    if email:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors["email"] = Message(N_("Not a valid e-mail address."))
+    postal = (data.get("postal_address") or "").strip()
+    if "email" not in errors:
+        if not email and not postal:
+            errors["email"] = Message(N_("Give an e-mail address or a postal address."))
+        elif data.get("form") == "electronic" and not email:
+            errors["email"] = Message(N_("An answer in electronic form needs an e-mail address."))
+    _check_files(ctx, instance, data.get("file_ids", []), errors)
+    if errors:
+        raise Invalid(errors)
+    calendar = load_calendar(ctx)
+    plan = deadlines(calendar, received)
+    reg_number = registration.next_number(ctx, "IR")
+    data.update(email=email, postal_address=postal, received_at=received.isoformat(), reg_number=reg_number,
+                **{k: v.isoformat() for k, v in plan.items()})
+    instance.due_at = plan["deadline_at"]
+    instance.title = f"{reg_number} · {data['subject']}"[:500]
+    ctx.session.add(InformationRequest(
+        instance_id=instance.id, reg_number=reg_number, requester_name=data["requester_name"],
+        requester_kind=data["requester_kind"], email=email, postal_address=postal, subject=data["subject"],
+        form=data["form"], language=data["language"], received_at=received, registered_at=ctx.now(),
+        due_at=plan["deadline_at"], overdue=False))
+    audit.append(ctx.session, ctx.actor, "due_date_set", instance_id=instance.id, task="Task_Register",
+                 data={"reg_number": reg_number, "received_at": received.isoformat(),
+                       "working_days": TERM_WORKING_DAYS, "due_day": local_date(plan["deadline_at"]
+                                                                                 - timedelta(seconds=1)).isoformat(),
+                       **{k: v.isoformat() for k, v in plan.items()}},
+                 clause="§11.2", request_id=ctx.request_id)
+    return data
+
+
+def parse_received(value: Any, now: datetime, errors: dict[str, Message]) -> datetime:
+    """An ISO date-time; one without a zone is university time (Asia/Almaty). Never in the future."""
+    try:
+        moment = datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        errors["received_at"] = Message(N_("Not a valid date and time."))
+        return now
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UNIVERSITY_TZ)
+    moment = moment.astimezone(UTC)
+    if moment > now:
+        errors["received_at"] = Message(N_("The date of receipt may not be in the future."))
+    elif moment < EARLIEST_RECEIPT:
+        errors["received_at"] = Message(N_("Not a valid date and time."))
+    return moment
+
+
+def deadlines(calendar: WorkCalendar, received: datetime) -> dict[str, datetime]:
+    """The due date (end of the 10th working day after the day of receipt, §11.2) and the timer targets:
+    reminders at the start of the 3rd and the 1st working day before the due day, the escalation at
+    the start of the due day, the breach at its end. All aware UTC."""
+    due_day = calendar.due_day(received, TERM_WORKING_DAYS)
+    plan = {f"remind{n}_at": _morning(calendar.add_working_days(due_day, -n)) for n in REMIND_WORKING_DAYS}
+    plan["escalate_at"] = _morning(due_day)
+    plan["deadline_at"] = calendar.due_at(received, TERM_WORKING_DAYS)
+    return plan
+
+
+def _morning(day: date) -> datetime:
+    return datetime.combine(day, WORKDAY_START, tzinfo=UNIVERSITY_TZ).astimezone(UTC)
+
+
+def _decide(ctx: Ctx, instance: Instance, data: dict[str, Any]) -> dict[str, Any]:
+    """§11.4: provide (naming the responsible unit), provide in part, or refuse on a lawful ground."""
+    decision = data["decision"]
+    errors: dict[str, Message] = {}
+    if decision == "provide":
+        for name in ("ground", "law_reference", "reason"):
+            if data.get(name):
+                errors[name] = Message(N_("A ground and a reason are given only when refusing, in full or in part."))
+    if decision == "refuse" and data.get("responsible_unit"):
+        errors["responsible_unit"] = Message(N_("A responsible unit is named only when the information is provided."))
+    if data.get("ground") != "other_legal" and data.get("law_reference"):
+        errors["law_reference"] = Message(N_("A law is cited only for another legal ground."))
+    if decision != "refuse" and "responsible_unit" not in errors:
+        code = data.get("responsible_unit", "")
+        unit = ctx.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
+        if unit is None:
+            errors["responsible_unit"] = Message(N_("No such unit."))
+        elif unit_head(ctx, unit.code) is None:
+            errors["responsible_unit"] = Message(N_("This unit has no active head to prepare the answer."))
+    if errors:
+        raise Invalid(errors)
+    req = request_of(ctx, instance)
+    req.decision, req.ground, req.decided_at = decision, data.get("ground"), ctx.now()
+    req.responsible_unit = data.get("responsible_unit")
+    return data
+
+
+def _prepare_answer(ctx: Ctx, instance: Instance, data: dict[str, Any]) -> dict[str, Any]:
+    """§7.10.3: the unit head answers for the accuracy of the answer."""
+    errors: dict[str, Message] = {}
+    if data.get("accuracy_confirmed") is not True:
+        errors["accuracy_confirmed"] = Message(
+            N_("The head of the unit must confirm that the information is true and exact (§7.10.3)."))
+    data.setdefault("file_ids", [])
+    _check_files(ctx, instance, data["file_ids"], errors)
+    if errors:
+        raise Invalid(errors)
+    return data
+
+
+def _payment(ctx: Ctx, instance: Instance, data: dict[str, Any]) -> dict[str, Any]:
+    """§11.3: the cost of the printed copy, then its payment or a waiver."""
+    status, cost = data["status"], Decimal(str(data["cost"]))
+    if status in ("awaiting", "paid") and cost <= 0:
+        raise Invalid({"cost": Message(N_("Give the cost the requester is asked to pay."))})
+    req = request_of(ctx, instance)
+    req.cost, req.payment_status = cost.quantize(Decimal("0.01")), status
+    if req.payment_requested_at is None and status != "waived":
+        req.payment_requested_at = ctx.now()
+    if status in ("paid", "waived"):
+        req.payment_settled_at = ctx.now()
+    return data
+
+
+def _record_answer(ctx: Ctx, instance: Instance, req: InformationRequest) -> None:
+    """The answer is given now: working days taken, and the breach of §11.2 with its length."""
+    calendar = load_calendar(ctx)
+    now = ctx.now()
+    req.answered_at = now
+    req.days_taken = calendar.working_days_between(local_date(req.received_at), local_date(now))
+    late = (now - req.due_at).total_seconds()
+    req.overdue_seconds = int(late) if late > 0 else None
+    if late > 0:
+        req.overdue = True
+    audit.append(ctx.session, ctx.actor, "request_answered", instance_id=instance.id,
+                 data={"reg_number": req.reg_number, "outcome": req.outcome, "working_days_taken": req.days_taken,
+                       "due_at": req.due_at.isoformat(), "overdue": req.overdue,
+                       "overdue_seconds": req.overdue_seconds},
+                 clause="§11.2", request_id=ctx.request_id)
+
+
+def dispatch_defaults(ctx: Ctx, instance: Instance) -> dict[str, Any]:
+    req = request_of(ctx, instance)
+    return {"method": "email" if req.email and ctx.services.settings.smtp is not None else "post"}
+
+
+def can_dispatch(ctx: Ctx, instance: Instance) -> bool:
+    """Whether the current user may record this request's dispatch now."""
+    if ctx.user is None or CLERK not in ctx.user.role_names or instance.process_key != KEY:
+        return False
+    req = ctx.session.execute(select(InformationRequest).where(
+        InformationRequest.instance_id == instance.id)).scalar_one_or_none()
+    return req is not None and req.letter_document_id is not None and req.dispatched_at is None
+
+
+def record_dispatch(ctx: Ctx, instance_id: int, data: Any) -> InformationRequest:
+    """The registry clerk sends the letter and records how: by e-mail (queued now, sent by the worker
+    with the PDF attached), by post (tracking number) or in person. Once per request."""
+    from forms.validate import validate
+    from processes.usecases import instances
+
+    instance = instances.get_instance(ctx, instance_id)
+    if instance.process_key != KEY:
+        raise NotFound(N_("No such instance."))
+    if ctx.user is None or CLERK not in ctx.user.role_names:
+        raise denied(Forbidden(N_("Only the registry dispatches letters.")), f"instance:{instance_id}", "dispatch")
+    req = ctx.session.execute(select(InformationRequest).where(InformationRequest.instance_id == instance.id)
+                              .with_for_update()).scalar_one_or_none()
+    if req is None or req.letter_document_id is None:
+        raise Conflict(N_("The request is not answered yet: there is no letter to dispatch."))
+    if req.dispatched_at is not None:
+        raise Conflict(N_("The letter has been dispatched already."))
+    clean, errors = validate(load_form(*DISPATCH_FORM), data)
+    if errors:
+        raise Invalid(errors)
+    method = clean["method"]
+    if method == "email" and not req.email:
+        raise Invalid({"method": Message(
+            N_("The request has no e-mail address: send the letter by post or in person."))})
+    if method == "email" and ctx.services.settings.smtp is None:
+        raise Invalid({"method": Message(
+            N_("E-mail is not configured on this server: send the letter by post or in person."))})
+    if method == "post" and not req.postal_address:
+        raise Invalid({"method": Message(N_("The request has no postal address."))})
+    if method != "post" and clean.get("tracking_number"):
+        raise Invalid({"tracking_number": Message(N_("A tracking number is given only for postal dispatch."))})
+    req.dispatch_method, req.tracking_number, req.dispatched_at = method, clean.get("tracking_number"), ctx.now()
+    letter = ctx.session.get(Document, req.letter_document_id)
+    if method == "email":
+        queue_letter_mail(ctx, req, letter)
+    audit.append(ctx.session, ctx.actor, "letter_dispatched", instance_id=instance.id, object=f"document:{letter.id}",
+                 data={"reg_number": req.reg_number, "letter": letter.reg_number, "kind": letter.kind,
+                       "method": method, "tracking_number": req.tracking_number,
+                       "to": req.email if method == "email" else (req.postal_address if method == "post" else ""),
+                       "comment": clean.get("comment", "")},
+                 clause="§11.2", request_id=ctx.request_id)
+    told = {u.id for u in holders(ctx.session, RECTOR)}
+    preparer = _completed_by(ctx, instance, "Task_Prepare")
+    if preparer is not None:
+        told.add(preparer.id)
+    for user_id in sorted(told):
+        notifications.notify(ctx, user_id, instance, "dispatched", title=instance.title, outcome=req.outcome or "")
+    ctx.session.flush()
+    return req
+
+
+# --- letters -----------------------------------------------------------------------------------
+
+LETTER_MAIL_SUBJECT = N_("Answer to your request %(reg)s")
+LETTER_MAIL_BODY = N_("Dear %(name)s,\n\nIn reply to your request of %(date)s, registered under %(reg)s, please find "
+                      "our letter %(letter)s attached.\n\nM. Dulatov Kostanay Engineering and Economics University")
+
+
+def queue_letter_mail(ctx: Ctx, req: InformationRequest, letter: Document) -> OutboxMail:
+    """E-mail the letter to the requester, in the request's language, with the PDF attached (sent by the
+    worker after the commit, once the PDF is rendered)."""
+    directory = ctx.services.settings.translations_dir
+    gettext = mail.translations(str(directory) if directory else None, req.language).gettext
+    params = {"reg": req.reg_number, "name": req.requester_name, "letter": letter.reg_number,
+              "date": local(req.received_at).strftime("%d.%m.%Y")}
+    row = OutboxMail(recipient=req.email, subject=(gettext(LETTER_MAIL_SUBJECT) % params)[:300],
+                     body=gettext(LETTER_MAIL_BODY) % params, document_id=letter.id, created_at=ctx.now())
+    ctx.session.add(row)
+    return row
+
+
+def issue_letter(ctx: Ctx, instance: Instance, req: InformationRequest) -> Document:
+    """Issue the answer or refusal letter (its PDF follows the commit); once per request."""
+    if req.letter_document_id is not None:
+        return ctx.session.get(Document, req.letter_document_id)
+    if req.decision not in OUTCOME_OF:
+        raise Conflict(N_("The request is not decided yet: there is no letter."))
+    kind = REFUSAL_LETTER if req.decision == "refuse" else ANSWER_LETTER
+    decision = queries.last_completion(ctx, instance, "Task_Decide")
+    answer = queries.last_completion(ctx, instance, "Task_Prepare") if kind == ANSWER_LETTER else {}
+    rector = _completed_by(ctx, instance, "Task_Decide")
+    unit = ctx.session.execute(select(Unit).where(Unit.code == (req.responsible_unit or ""))).scalar_one_or_none()
+    files = [ctx.session.get(StoredFile, i) for i in answer.get("file_ids", [])]
+    out_number = registration.next_number(ctx, "OUT")
+    code = registration.verification_code()
+    public = {
+        "out_number": out_number, "issued_at": ctx.now().isoformat(), "language": req.language,
+        "request_number": req.reg_number, "received_at": req.received_at.isoformat(),
+        "requester_name": req.requester_name, "postal_address": req.postal_address, "email": req.email,
+        "subject": req.subject, "partial": req.decision == "provide_partly",
+        "answer_text": answer.get("answer_text", ""),
+        "files": [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in files if f is not None],
+        "ground": decision.get("ground"), "law_reference": decision.get("law_reference", ""),
+        "reason": decision.get("reason", ""),
+        "unit_name": (getattr(unit, f"name_{req.language}", "") or unit.name_kk) if unit else "",
+        "signatory_name": rector.full_name if rector else "", "signatory_position": rector.position if rector else "",
+    }
+    doc = Document(instance_id=instance.id, kind=kind, title=out_number, reg_number=out_number,
+                   verification_code=code, public=public, issued_at=ctx.now())
+    ctx.session.add(doc)
+    ctx.session.flush()
+    req.letter_document_id = doc.id
+    audit.append(ctx.session, ctx.actor, "document_issued", instance_id=instance.id, object=f"document:{doc.id}",
+                 data={"kind": kind, "reg_number": out_number, "request": req.reg_number,
+                       "language": req.language, "ground": public["ground"],
+                       "files": [{"name": f["name"], "sha256": f["sha256"]} for f in public["files"]]},
+                 clause="§11.4" if kind == REFUSAL_LETTER else "§11.2", request_id=ctx.request_id)
+    return doc
+
+
+def letter_pdf(doc: Document, settings: Settings) -> bytes:
+    """Render a letter from what was fixed when it was issued."""
+    from processes.information_request.letters import Letter, LetterFile, render_letter
+
+    p = doc.public
+    letter = Letter(
+        kind=doc.kind, language=p["language"], out_number=doc.reg_number,
+        issued_at=datetime.fromisoformat(p["issued_at"]), request_number=p["request_number"],
+        received_at=datetime.fromisoformat(p["received_at"]), requester_name=p["requester_name"],
+        postal_address=p["postal_address"], email=p["email"], subject=p["subject"], partial=p["partial"],
+        answer_text=p["answer_text"],
+        files=tuple(LetterFile(name=f["name"], size=f["size"], sha256=f["sha256"]) for f in p["files"]),
+        ground=p["ground"], law_reference=p["law_reference"] or "", reason=p["reason"] or "",
+        unit_name=p["unit_name"], signatory_name=p["signatory_name"], signatory_position=p["signatory_position"],
+        verification_code=doc.verification_code,
+        verify_url=f"{settings.base_url.rstrip('/')}/verify/{doc.verification_code}",
+    )
+    return render_letter(letter, settings.translations_dir)
+
+
+# --- queries -----------------------------------------------------------------------------------
+
+def request_of(ctx: Ctx, instance: Instance) -> InformationRequest:
+    row = ctx.session.execute(select(InformationRequest).where(
+        InformationRequest.instance_id == instance.id)).scalar_one_or_none()
+    if row is None:
+        raise Conflict(N_("The request is not registered yet."))
+    return row
+
+
+def letter_of(ctx: Ctx, instance: Instance) -> Document:
+    """The issued letter of a request; 409 while the request is undecided or the answer not ready."""
+    req = request_of(ctx, instance)
+    if req.letter_document_id is None:
+        if req.decision is None:
+            raise Conflict(N_("The request is not decided yet: there is no letter."))
+        raise Conflict(N_("The answer is not ready yet: there is no letter."))
+    doc = ctx.session.get(Document, req.letter_document_id)
+    if doc is None:  # pragma: no cover - a foreign key guards this
+        raise NotFound(N_("No such document."))
+    return doc
+
+
+def unit_head(ctx: Ctx, unit_code: str) -> User | None:
+    """The active head of a unit (the most senior, when there are several)."""
+    return ctx.session.execute(
+        select(User).join(UserRole).join(Unit, User.unit_id == Unit.id)
+        .where(UserRole.role == UNIT_HEAD, Unit.code == unit_code, User.is_active.is_(True))
+        .order_by(User.seniority, User.id).limit(1)).scalars().first()
+
+
+def open_tasks(ctx: Ctx, instance: Instance) -> list[InboxTask]:
+    return list(ctx.session.execute(select(InboxTask).where(
+        InboxTask.instance_id == instance.id, InboxTask.state == TaskState.READY.value)
+        .order_by(InboxTask.created_at)).scalars())
+
+
+def task_holders(ctx: Ctx, instance: Instance) -> list[User]:
+    """Whoever holds an open task of the instance: its assignee, or every holder of its role."""
+    users: dict[int, User] = {}
+    for task in open_tasks(ctx, instance):
+        for user in ([task.assignee] if task.assignee else holders(ctx.session, task.role or "")):
+            if user is not None and user.is_active:
+                users[user.id] = user
+    return list(users.values())
+
+
+def _check_files(ctx: Ctx, instance: Instance, file_ids: list[int], errors: dict[str, Message]) -> None:
+    bad = files.unknown_file(ctx, instance.id, file_ids)
+    if bad is not None:
+        errors["file_ids"] = Message(N_("Unknown file: %(id)s."), {"id": bad})
+
+
+def _completed_by(ctx: Ctx, instance: Instance, task_name: str) -> User | None:
+    task = ctx.session.execute(select(InboxTask).where(
+        InboxTask.instance_id == instance.id, InboxTask.name == task_name,
+        InboxTask.state == TaskState.COMPLETED.value).order_by(InboxTask.completed_at.desc()).limit(1)
+    ).scalar_one_or_none()
+    return ctx.session.get(User, task.completed_by_id) if task and task.completed_by_id else None
+
+
+def _plain_number(value: Decimal | float) -> int | float:
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+KIND = InformationRequestKind()
+KIND.renderers = {ANSWER_LETTER: letter_pdf, REFUSAL_LETTER: letter_pdf}

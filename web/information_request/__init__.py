@@ -1,0 +1,1 @@
+"""Pages of the written information request: the register of requests and the dispatch of letters."""

@@ -1,0 +1,54 @@
+"""The web side of the process packages: each process's own pages and navigation, found, not listed.
+
+A process whose pages need Flask (a register, the policy) keeps them in ``web/<process_key>/``:
+``views.py`` with a blueprint ``bp``, optionally ``NAV`` (menu entries) and ``CSRF_EXEMPT`` (views of
+the bearer-token API). The process's page fragments (details block, version card) live in its own
+folder, ``processes/<process_key>/pages/``, and are found by templates as ``<process_key>/<name>``.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader
+
+from processes import catalog
+
+WEB_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A main-menu entry of a process's pages: shown to the given roles (None: everyone logged in)."""
+
+    endpoint: str
+    label: str  # an English msgid, translated when shown
+    roles: frozenset[str] | None = None
+    order: int = 50
+
+
+def register_all(app: Flask, exempt: Callable[[Any], Any]) -> list[NavItem]:
+    """Register the blueprints of every process that has web pages; return their menu entries."""
+    nav: list[NavItem] = []
+    keys = set(catalog.kinds())
+    for info in sorted(pkgutil.iter_modules([str(WEB_DIR)]), key=lambda i: i.name):
+        if not info.ispkg or info.name not in keys:
+            continue
+        views = importlib.import_module(f"web.{info.name}.views")
+        app.register_blueprint(views.bp)
+        for view in getattr(views, "CSRF_EXEMPT", ()):
+            exempt(view)
+        nav.extend(getattr(views, "NAV", ()))
+    return sorted(nav, key=lambda item: item.order)
+
+
+def fragment_loader(app_loader: BaseLoader | None) -> ChoiceLoader:
+    """The application's templates first, then each process's page fragments under its key."""
+    fragments = PrefixLoader({key: FileSystemLoader(str(kind.folder / "pages"))
+                              for key, kind in catalog.kinds().items()})
+    return ChoiceLoader([*([app_loader] if app_loader else []), fragments])
