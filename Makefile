@@ -48,6 +48,7 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check processes storage forms web tests bench
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

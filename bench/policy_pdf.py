@@ -13,8 +13,8 @@ Renders, in one process, after a warm-up render of each (fonts, stylesheets and 
       of contents' page numbers (target-counter), and the text alone (preamble and clauses, with
       policy.css), renders interleaved so that a busy machine hits them alike.
 
-The samples are those of tests/engine/test_policy_documents.py, with kk and ru catalogs of the
-documents' labels compiled into a temporary folder. Figures, not a test.
+The samples are those the tests render (tests/engine/policy_samples.py), with kk and ru catalogs of
+the documents' labels compiled into a temporary folder. Figures, not a test.
 Usage: `.venv/bin/python bench/policy_pdf.py [--runs N]`.
 """
 from __future__ import annotations
@@ -48,7 +48,7 @@ from processes.policy_amendment.documents import (
     render_edition,
     render_edition_html,
 )
-from tests.engine.test_policy_documents import make_addition, make_edition, write_catalogs
+from tests.engine.policy_samples import make_addition, make_edition, write_catalogs
 
 TARGET_S = 1.0
 

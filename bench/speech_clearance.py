@@ -9,7 +9,7 @@ vr.finance approves → the certificate PDF is issued. Measured, in one run:
   (c)  the JSON API of a `kelisim serve --no-worker` subprocess, one sequential client;
   (d)  the JSON API with concurrent clients for a fixed time, on SQLite and then on PostgreSQL.
 
-Then a comparison with the peers measured in /work/shared/docs/ENGINE-NOTES.md.
+Then a comparison with peer engines measured earlier on a machine of this kind (PEERS below).
 Only 127.0.0.1 is contacted. Usage: `.venv/bin/python bench/speech_clearance.py [--quick]`.
 """
 from __future__ import annotations
@@ -45,10 +45,10 @@ from sqlalchemy.engine import Engine, make_url
 import processes.speech_clearance.kind as speech  # also registers the process kind
 from processes.engine import ProcessEngine
 from processes.rendering import render_pending
+from processes.university_time import today_local
 from processes.usecases import deploy, instances, queries
 from processes.usecases.context import Ctx, Services, Settings
 from processes.usecases.seed import seed_demo
-from processes.usecases.timezone import today_local
 from storage.blobs import BlobStore
 from storage.db import make_engine, make_sessionmaker, transaction
 from storage.migrate import upgrade
@@ -62,7 +62,7 @@ PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 HTTP_TIMEOUT = 60.0
 MAX_INSTANCES_PER_CLIENT = 100_000  # a count bound on top of the time bound
 STUB_PDF = b"%PDF-1.4\n% benchmark stub, certificate rendering excluded\n%%EOF\n"
-PEERS = {  # ENGINE-NOTES.md, "Peers measured on this machine" (SQLite, full approval instance)
+PEERS = {  # SpiffArena and django-viewflow on a 2-core machine of this kind (SQLite, full approval instance)
     "spiffarena_in_process_ms": 95.0, "spiffarena_http_one_client_ms": 178.0,
     "spiffarena_http_calls": 6, "spiffarena_4_clients_per_s": 5.0, "viewflow_4_clients_per_s": 45.0,
 }
@@ -641,8 +641,8 @@ def verdict(ours: float, theirs: float, unit: str) -> str:
 
 
 def print_comparison(fig: dict[str, Any]) -> list[dict[str, Any]]:
-    """Print the table against the peers of ENGINE-NOTES.md; return its rows for the JSON output."""
-    print("\n== Comparison with the peers of ENGINE-NOTES.md (peers: SQLite, 2 cores; 'better' = lower ms or more/s)")
+    """Print the table against PEERS; return its rows for the JSON output."""
+    print("\n== Comparison with the peer engines (peers: SQLite, 2 cores; 'better' = lower ms or more/s)")
     print(f"  {'what':<48} {'ours':>9} {'theirs':>8} {'unit':>6} {'ours/theirs':>12}  verdict")
     out = []
     for what, ours, theirs, unit in comparison_rows(fig):

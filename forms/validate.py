@@ -186,7 +186,7 @@ def from_html(form: Form, fields: Mapping[str, list[str]], ignore: Iterable[str]
     for name, by_index in rows.items():
         key = _row_key(_resolve(form.schema, props[name].get("items")) or {})
         data[name] = [{k: v.strip() for k, v in by_index[i].items()} for i in sorted(by_index)
-                      if (by_index[i].get(key) or "").strip()]
+                      if key is not None and (by_index[i].get(key) or "").strip()]
     for name, spec in props.items():
         if spec.get("type") == "array" and name not in data and name not in skip:
             data[name] = []

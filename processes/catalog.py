@@ -111,6 +111,14 @@ def add_folder(folder: Path) -> ProcessKind:
     return kind
 
 
+def reset() -> None:
+    """Forget the folders added with ``add_folder`` and discover again on next use (tests)."""
+    global _kinds
+    with _lock:
+        _extra_folders.clear()
+        _kinds = None
+
+
 def _discover() -> dict[str, ProcessKind]:
     found: dict[str, ProcessKind] = {}
     for info in sorted(pkgutil.iter_modules([str(PACKAGE_DIR)]), key=lambda i: i.name):

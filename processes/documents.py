@@ -29,7 +29,6 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
-from zoneinfo import ZoneInfo
 
 import jinja2
 import qrcode
@@ -39,12 +38,13 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from processes.university_time import local
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 ASSETS_DIR = PACKAGE_DIR / "assets"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 DEFAULT_TRANSLATIONS_DIR = PACKAGE_DIR.parent / "web" / "translations"
 LANGUAGES = ("kk", "ru", "en")
-DISPLAY_ZONE = ZoneInfo("Asia/Almaty")
 ASSET_SCHEME = "kelisim-asset"
 ASSET_TYPES = {
     ".svg": "image/svg+xml",
@@ -204,9 +204,14 @@ def is_sha256_hex(value: str) -> bool:
 
 def local_time(moment: datetime) -> str:
     """Format an aware datetime in Asia/Almaty time with its UTC offset."""
-    local = moment.astimezone(DISPLAY_ZONE)
-    offset = local.strftime("%z")
-    return f"{local:%d.%m.%Y %H:%M} (UTC{offset[:3]}:{offset[3:]})"
+    moment = local(moment)
+    offset = moment.strftime("%z")
+    return f"{moment:%d.%m.%Y %H:%M} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def local_date_text(moment: datetime) -> str:
+    """Format an aware datetime as its Asia/Almaty date, dd.mm.yyyy."""
+    return local(moment).strftime("%d.%m.%Y")
 
 
 def fingerprint_lines(fingerprint: str) -> list[str]:

@@ -83,7 +83,7 @@ class FiredTimer:
     task_id: str
 
 
-class _SpecNameConverter(BpmnProcessSpecConverter):  # type: ignore[misc]
+class _SpecNameConverter(BpmnProcessSpecConverter):
     """Write a process spec as its name only: dumps() drops the spec anyway, so skip the work."""
 
     def to_dict(self, spec: Any) -> dict[str, Any]:

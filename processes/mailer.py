@@ -5,7 +5,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from processes.usecases.context import SmtpSettings
@@ -27,9 +27,9 @@ def send_pending(factory: sessionmaker[Session], smtp: SmtpSettings | None, blob
     if smtp is None:
         return 0
     with transaction(factory) as session:
-        ready = OutboxMail.document_id.is_(None)
+        ready: ColumnElement[bool] = OutboxMail.document_id.is_(None)
         if blobs is not None:
-            ready = ready | Document.sha256.is_not(None)
+            ready = or_(ready, Document.sha256.is_not(None))
         rows = session.execute(select(OutboxMail, Document.sha256, Document.reg_number)
                                .outerjoin(Document, OutboxMail.document_id == Document.id)
                                .where(OutboxMail.status == "pending", ready)
@@ -52,6 +52,7 @@ def send_pending(factory: sessionmaker[Session], smtp: SmtpSettings | None, blob
                 attachment = None
                 if mail.id in attachments:
                     sha, number = attachments[mail.id]
+                    assert blobs is not None  # mails with a document are selected only with a blob store
                     with blobs.open(sha) as stream:
                         attachment = (f"{number}.pdf", stream.read())
                 client.send_message(_message(smtp, mail, attachment))

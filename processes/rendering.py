@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from processes.catalog import renderer as renderer_of
@@ -18,6 +18,31 @@ from storage.db import transaction
 from storage.models import Document, utcnow
 
 log = logging.getLogger("kelisim.rendering")
+
+
+ISSUED = "kelisim.issued_documents"  # session.info key: instances whose new documents await their PDF
+
+
+def track_issued_documents(factory: sessionmaker[Session]) -> None:
+    """Note on each session of ``factory`` which instances it issued documents for (their PDF is
+    rendered by ``render_issued`` once the session has committed; a rollback forgets them)."""
+    @event.listens_for(factory, "after_flush")
+    def _note(session: Session, _flush_context: object) -> None:
+        for row in session.new:  # still the objects this flush inserted
+            if isinstance(row, Document) and row.sha256 is None:
+                session.info.setdefault(ISSUED, set()).add(row.instance_id)
+
+    @event.listens_for(factory, "after_rollback")
+    def _forget(session: Session) -> None:
+        session.info.pop(ISSUED, None)
+
+
+def render_issued(factory: sessionmaker[Session], services: Services, session: Session) -> int:
+    """After ``session`` committed: render the documents it issued; return how many were stored."""
+    issued = session.info.pop(ISSUED, set())
+    if None in issued:  # a document of no instance (the policy's): render whatever is pending
+        return render_pending(factory, services)
+    return sum(render_pending(factory, services, instance_id) for instance_id in sorted(issued))
 
 
 def render_pending(factory: sessionmaker[Session], services: Services, instance_id: int | None = None,

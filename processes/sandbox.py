@@ -96,7 +96,7 @@ def compile_sandboxed(source: str, mode: str) -> CodeType:
     return result.code
 
 
-class SandboxEnvironment(TaskDataEnvironment):  # type: ignore[misc]
+class SandboxEnvironment(TaskDataEnvironment):
     """Task-data script environment that runs everything through RestrictedPython."""
 
     def __init__(self, environment_globals: dict[str, Any] | None = None) -> None:

@@ -8,7 +8,10 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer, WriteableBuffer
 
 CHUNK = 1024 * 1024
 HEAD = 8192  # bytes kept for sniffing the type
@@ -40,7 +43,7 @@ class Spool(io.IOBase):
         self.size = 0
         self._digest = hashlib.sha256()
         self._head = bytearray()
-        self._file: BinaryIO | None = None
+        self._file: io.BufferedRandom | None = None
         self._finished = False
         self._adopted = False
 
@@ -49,7 +52,7 @@ class Spool(io.IOBase):
     def writable(self) -> bool:
         return not self._finished
 
-    def write(self, data) -> int:  # bytes-like
+    def write(self, data: ReadableBuffer) -> int:
         self._check_open()
         if self._finished:
             raise io.UnsupportedOperation("spool is finished: written once, sequentially")
@@ -115,7 +118,7 @@ class Spool(io.IOBase):
         self._finished = True
         return self._file.read1(size) if self._file is not None else b""
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: WriteableBuffer) -> int:
         self._check_open()
         self._finished = True
         return self._file.readinto(buffer) if self._file is not None else 0
@@ -153,7 +156,7 @@ class Spool(io.IOBase):
 
     discard = close
 
-    def _ensure_file(self) -> BinaryIO:
+    def _ensure_file(self) -> io.BufferedRandom:
         if self._file is None:
             self._file = open(self.path, "x+b")  # noqa: SIM115 - closed by close()
         return self._file
@@ -180,7 +183,7 @@ class BlobStore:
         """A writable temp file in this store that `put` can adopt without copying."""
         return Spool(self)
 
-    def put(self, stream: BinaryIO, max_size: int) -> Blob:
+    def put(self, stream: IO[bytes], max_size: int) -> Blob:
         """Stream to disk while hashing; durable under its final name when this returns.
 
         A finished, rewound Spool of this store (or a FileStorage around one) is adopted as it is:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
@@ -306,7 +307,7 @@ class InformationRequest(Base):
     ground: Mapped[str | None] = mapped_column(String(32))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     responsible_unit: Mapped[str | None] = mapped_column(String(64))
-    cost: Mapped[float | None] = mapped_column(Numeric(12, 2))
+    cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     payment_status: Mapped[str | None] = mapped_column(String(16))
     payment_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     payment_settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from processes.usecases.timezone import today_local
+from processes.university_time import today_local
 from storage.models import utcnow
 
 

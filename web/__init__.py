@@ -1,9 +1,7 @@
 """The Flask application: HTML pages, the JSON API, and the glue to the use cases."""
 from __future__ import annotations
 
-import logging
 import uuid
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, current_app, g, request, session
@@ -12,13 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-from processes import catalog
-from processes.engine import ProcessEngine
-from processes.usecases import deploy
-from processes.usecases.context import Services, Settings, SmtpSettings
-from storage.blobs import BlobStore
-from storage.db import make_engine, make_sessionmaker, transaction
-from web import config as web_config
+from web import runtime
 
 csrf = CSRFProtect()
 MAX_ID = 2**31 - 1  # ids are INTEGER columns on PostgreSQL
@@ -31,40 +23,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.uploads import UploadRequest
 
     app.request_class = UploadRequest  # file parts streamed once, into the BlobStore
-    app.config.update(web_config.from_env(test_config))
+    rt = runtime.build(test_config)
+    app.config.update(rt.config)
     app.url_map.converters["id"] = IdConverter
-    engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions["kelisim.db"] = make_sessionmaker(engine)
-    app.extensions["kelisim.engine"] = engine
-    app.extensions["kelisim.services"] = Services(
-        engine=ProcessEngine(catalog.folders()),
-        blobs=BlobStore(Path(app.config["DATA_DIR"]) / "blobs"),
-        settings=Settings(base_url=app.config["BASE_URL"], max_file_size=app.config["MAX_FILE_SIZE"],
-                          max_video_size=app.config["MAX_VIDEO_SIZE"], late_days=app.config["LATE_DAYS"],
-                          translations_dir=Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]),
-                          smtp=_smtp(app.config)),
-    )
-    if app.config.get("AUTO_DEPLOY", True):
-        with transaction(app.extensions["kelisim.db"]) as db:
-            deploy.deploy(db, app.extensions["kelisim.services"].engine)
+    app.extensions["kelisim.db"] = rt.factory
+    app.extensions["kelisim.engine"] = rt.engine
+    app.extensions["kelisim.services"] = rt.services
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    _register(app)
+    app.after_request(_security_headers)  # before the commit's: a refused commit's 409 gets them too
+    _install_views(app)
     app.add_template_filter(_from_iso, "from_iso")
     app.before_request(_before)
-    app.after_request(_security_headers)
-    for name in ("weasyprint", "weasyprint.progress"):
-        logging.getLogger(name).setLevel(logging.ERROR)
     return app
-
-
-def _smtp(config) -> SmtpSettings | None:
-    """Mail is on when KELISIM_SMTP_HOST is set."""
-    if not config.get("SMTP_HOST"):
-        return None
-    return SmtpSettings(host=config["SMTP_HOST"], port=config["SMTP_PORT"], sender=config["SMTP_FROM"],
-                        username=config["SMTP_USER"], password=config["SMTP_PASSWORD"],
-                        starttls=config["SMTP_STARTTLS"])
 
 
 class IdConverter(IntegerConverter):
@@ -84,7 +55,7 @@ def select_locale() -> str:
     return request.accept_languages.best_match(langs) or "kk"
 
 
-def _register(app: Flask) -> None:
+def _install_views(app: Flask) -> None:
     from web import admin_views, api, audit_views, auth, errors, pages, process_pages, unit_of_work
 
     unit_of_work.init_app(app)
@@ -96,7 +67,7 @@ def _register(app: Flask) -> None:
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer-token API: cookies never authenticate it
-    nav = process_pages.register_all(app, csrf.exempt)
+    nav = process_pages.install_all(app, csrf.exempt)
     app.jinja_loader = process_pages.fragment_loader(app.jinja_loader)
     from web.labels import ProcessLabels
 

@@ -9,7 +9,7 @@ from flask_login import login_required
 from forms.validate import N_, Message
 from processes.usecases import admin, calendar, deploy
 from processes.usecases.errors import Invalid
-from web.unit_of_work import commit, ctx
+from web.unit_of_work import ctx
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -28,7 +28,6 @@ def index():
 @login_required
 def disable(username: str):
     admin.disable_user(ctx(), username)
-    commit()
     return redirect(url_for("admin.index", done=1))
 
 
@@ -36,7 +35,6 @@ def disable(username: str):
 @login_required
 def retry_instance(instance_id: int):
     admin.retry_instance(ctx(), instance_id)
-    commit()
     return redirect(url_for("admin.index", done=1))
 
 
@@ -44,7 +42,6 @@ def retry_instance(instance_id: int):
 @login_required
 def requeue_mail(mail_id: int):
     admin.requeue_mail(ctx(), mail_id)
-    commit()
     return redirect(url_for("admin.index", done=1))
 
 
@@ -52,7 +49,6 @@ def requeue_mail(mail_id: int):
 @login_required
 def allow_start():
     admin.allow_start(ctx(), request.form.get("process", ""), request.form.get("role", ""))
-    commit()
     return redirect(url_for("admin.index", done=1))
 
 
@@ -60,7 +56,6 @@ def allow_start():
 @login_required
 def disallow_start(process_key: str, role: str):
     admin.disallow_start(ctx(), process_key, role)
-    commit()
     return redirect(url_for("admin.index", done=1))
 
 
@@ -74,7 +69,6 @@ def set_day():
     except ValueError as exc:
         raise Invalid({"day": Message(N_("Not a valid date."))}) from exc
     calendar.set_day(c, day, request.form.get("kind", ""), request.form.get("note", ""))
-    commit()
     return redirect(url_for("admin.index", done=1))
 
 
@@ -88,5 +82,4 @@ def clear_day(day: str):
     except ValueError as exc:
         raise Invalid({"day": Message(N_("Not a valid date."))}) from exc
     calendar.clear_day(c, parsed)
-    commit()
     return redirect(url_for("admin.index", done=1))

@@ -1,17 +1,17 @@
-"""JSON API v1 (CONTRACT.md): bearer tokens, processes, instances, tasks, files, documents, audit."""
+"""JSON API v1 (docs/API.md): bearer tokens, processes, instances, tasks, files, documents, audit."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 
-from processes.usecases import deploy, files, instances, queries
-from storage import accounts, audit
+from processes.usecases import deploy, files, instances, queries, sessions
+from processes.usecases.errors import TooManyAttempts, Unauthenticated
 from storage.models import AuditEvent, InboxTask, Instance
 from web import downloads
-from web.auth import api_auth, authenticate
-from web.unit_of_work import commit, ctx, db, render_documents
+from web.auth import anonymous_ctx, api_auth, throttle
+from web.unit_of_work import ctx, db, keep_refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -63,15 +63,17 @@ def create_token():
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         abort(400, description="username and password must be strings.")
-    user, wait = authenticate(username, password)
-    if wait:
+    try:
+        token, expires = sessions.issue_token(anonymous_ctx(), username, password, remote_addr=request.remote_addr,
+                                              throttle=throttle(),
+                                              lifetime=timedelta(hours=current_app.config["TOKEN_HOURS"]))
+    except TooManyAttempts as exc:
+        wait = exc.retry_after
         response = jsonify(error="Too many failed attempts.", retry_after=wait)
         return response, 429, {"Retry-After": str(wait)}
-    if user is None:
+    except Unauthenticated:
+        keep_refusal()  # the failure counts towards the throttle and is audited
         return jsonify(error="Wrong username or password."), 401
-    token, expires = accounts.issue_token(db(), user, timedelta(hours=current_app.config["TOKEN_HOURS"]))
-    audit.append(db(), audit.Actor(user.username, ",".join(sorted(user.role_names))), "token_issued",
-                 data={"expires_at": expires.isoformat()}, request_id=g.get("request_id"))
     return jsonify(token=token, expires_at=_iso(expires)), 201
 
 
@@ -87,7 +89,6 @@ def list_processes():
 def start(key: str):
     c = ctx()
     inst = instances.start_instance(c, key)
-    commit()
     return jsonify({"id": inst.id, "status": inst.status,
                     "tasks": [task_json(t) for t in instances.ready_tasks(c, inst)]}), 201
 
@@ -133,11 +134,8 @@ def complete(task_id: str):
         abort(400, description="The body must be {\"data\": {...}} and nothing else.")
     c = ctx()
     inst = instances.complete_task(c, task_id, body["data"])
-    commit()
-    result = {"instance": {"id": inst.id, "status": inst.status, "outcome": inst.outcome},
-              "tasks": [task_json(t) for t in instances.ready_tasks(c, inst)]}
-    render_documents(inst.id)
-    return jsonify(result)
+    return jsonify({"instance": {"id": inst.id, "status": inst.status, "outcome": inst.outcome},
+                    "tasks": [task_json(t) for t in instances.ready_tasks(c, inst)]})
 
 
 @bp.post("/v1/instances/<id:instance_id>/files")
@@ -148,7 +146,6 @@ def upload(instance_id: int):
         abort(400, description="Send the file as multipart/form-data in the field 'file'.")
     c = ctx()
     row = files.upload(c, instance_id, upload.filename or "", upload.stream)
-    commit()
     return jsonify(file_json(row)), 201
 
 
@@ -198,9 +195,7 @@ def audit_events():
 @bp.get("/v1/audit/verify")
 @api_auth
 def audit_verify():
-    c = ctx()
-    queries.require_auditor(c)
-    result = audit.verify(c.session)
+    result = queries.verify_audit_trail(ctx())
     body = {"ok": result.ok, "events": result.events, "head": result.head}
     if not result.ok:
         body.update(first_bad_seq=result.first_bad_seq, reason=result.reason)

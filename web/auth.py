@@ -21,9 +21,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from storage import accounts, audit
-from storage.models import User, utcnow
-from web.unit_of_work import commit, db
+from processes.usecases import sessions
+from processes.usecases.context import Ctx
+from processes.usecases.errors import TooManyAttempts, Unauthenticated
+from storage.models import User
+from web.unit_of_work import ctx, db, keep_refusal, services
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -51,8 +53,8 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def _load(sid: str) -> WebUser | None:
         cfg = current_app.config
-        user = accounts.live_session_user(db(), sid, timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]),
-                                          timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"]), utcnow())
+        user = sessions.session_user(anonymous_ctx(), sid, timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]),
+                                     timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"]))
         return WebUser(sid, user) if user else None
 
     @login_manager.unauthorized_handler
@@ -63,47 +65,34 @@ def init_app(app: Flask) -> None:
         return redirect(url_for("auth.login", next=request.full_path))
 
 
-def _throttle():
+def anonymous_ctx() -> Ctx:
+    """A use-case context without the signed-in user (for log-in, tokens, and loading who is signed in)."""
+    return Ctx(session=db(), services=services(), request_id=g.get("request_id"))
+
+
+def throttle() -> sessions.Throttle:
     cfg = current_app.config
-    return accounts.Throttle(per_user=cfg["LOGIN_THROTTLE_PER_USER"], per_addr=cfg["LOGIN_THROTTLE_PER_ADDR"])
-
-
-def authenticate(username: str, password: str) -> tuple[User | None, int]:
-    """Check credentials with throttling; return (user, 0), (None, 0) or (None, retry_after)."""
-    addr = request.remote_addr or "?"
-    username = (username or "").strip()[:80]
-    wait = accounts.retry_after(db(), username, addr, _throttle(), utcnow())
-    if wait:
-        return None, wait
-    user = accounts.find_user(db(), username)
-    if user is not None and user.is_active and accounts.verify_password(user, password or ""):
-        return user, 0
-    accounts.record_failure(db(), username, addr)
-    audit.append(db(), audit.Actor(username or None, "anonymous"), "login_failed",
-                 data={"remote_addr": addr}, request_id=g.get("request_id"))
-    commit()
-    return None, 0
+    return sessions.Throttle(per_user=cfg["LOGIN_THROTTLE_PER_USER"], per_addr=cfg["LOGIN_THROTTLE_PER_ADDR"])
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "GET":
         return render_template("login.html")
-    user, wait = authenticate(request.form.get("username", ""), request.form.get("password", ""))
-    if wait:
+    lang = session.get("lang")  # the language chosen on the log-in page becomes the user's
+    try:
+        user, sid = sessions.log_in(anonymous_ctx(), request.form.get("username", ""),
+                                    request.form.get("password", ""), remote_addr=request.remote_addr,
+                                    throttle=throttle(),
+                                    locale=lang if lang in current_app.config["LANGUAGES"] else None)
+    except TooManyAttempts as exc:
+        wait = exc.retry_after
         return render_template("login.html", error=_("Too many failed attempts. Try again in %(s)s seconds.",
                                                      s=wait)), 429, {"Retry-After": str(wait)}
-    if user is None:
+    except Unauthenticated:
+        keep_refusal()  # the failure counts towards the throttle and is audited
         return render_template("login.html", error=_("Wrong username or password.")), 401
-    lang = session.get("lang")
     session.clear()  # a new session at log-in (no fixation)
-    details = {"remote_addr": request.remote_addr}
-    if lang in current_app.config["LANGUAGES"] and not user.locale:
-        user.locale = details["locale_set"] = lang  # the language chosen on the log-in page becomes the user's
-    sid = accounts.open_session(db(), user)
-    audit.append(db(), audit.Actor(user.username, ",".join(sorted(user.role_names))), "login",
-                 data=details, request_id=g.get("request_id"))
-    commit()
     login_user(WebUser(sid, user))
     return redirect(_safe_next(request.args.get("next")) or url_for("pages.inbox"))
 
@@ -120,9 +109,7 @@ def _safe_next(target: str | None) -> str | None:
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        accounts.end_session(db(), current_user.sid)
-        audit.append(db(), audit.Actor(current_user.user.username), "logout", request_id=g.get("request_id"))
-        commit()
+        sessions.log_out(ctx(), current_user.sid)
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -134,13 +121,8 @@ def language():
     if lang not in current_app.config["LANGUAGES"]:
         abort(400, description=_("Unknown language."))
     session["lang"] = lang
-    if current_user.is_authenticated and current_user.user.locale != lang:
-        user = current_user.user
-        audit.append(db(), audit.Actor(user.username, ",".join(sorted(user.role_names))), "language_changed",
-                     object=f"user:{user.username}", data={"from": user.locale, "to": lang},
-                     request_id=g.get("request_id"))
-        user.locale = lang
-        commit()
+    if current_user.is_authenticated:
+        sessions.change_language(ctx(), lang)
     return redirect(_safe_next(request.form.get("next")) or url_for("pages.inbox"))
 
 
@@ -148,7 +130,7 @@ def bearer_user() -> User | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    return accounts.token_user(db(), header[7:].strip(), utcnow())
+    return sessions.token_user(anonymous_ctx(), header[7:].strip())
 
 
 def api_auth(view):

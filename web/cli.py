@@ -1,6 +1,7 @@
 """The `kelisim` command: migrations, demo data, the server and its timer worker, audit, users."""
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import subprocess
@@ -8,27 +9,18 @@ import sys
 import threading
 
 import click
-from flask import Flask
 
-from processes.usecases.context import Services
+from processes import catalog
 from storage import accounts, audit
 from storage.db import transaction
+from web.runtime import Runtime, build
 
 
-def _app(**overrides) -> Flask:
-    from web import create_app
-
-    app = create_app(overrides or None)
-    click.get_current_context().call_on_close(app.extensions["kelisim.engine"].dispose)
-    return app
-
-
-def _factory(app: Flask):
-    return app.extensions["kelisim.db"]
-
-
-def _services(app: Flask) -> Services:
-    return app.extensions["kelisim.services"]
+def _rt(**overrides) -> Runtime:
+    """Configuration, database and services for a command (no Flask application is built)."""
+    rt = build(overrides or None)
+    click.get_current_context().call_on_close(rt.close)
+    return rt
 
 
 @click.group()
@@ -55,50 +47,27 @@ def db_upgrade() -> None:
         upgrade(engine)
     finally:
         engine.dispose()
-    _app()  # deploys the BPMN files as new versions where they changed
+    build().close()  # deploys the BPMN files as new versions where they changed
     click.echo(f"database at head: {engine.url.render_as_string(hide_password=True)}")
 
 
 @main.command("seed-demo")
 def seed_demo() -> None:
-    """Create the demo organisation (idempotent)."""
-    from processes.usecases.seed import seed_demo as seed
-
-    app = _app()
-    with transaction(_factory(app)) as session:
-        added = seed(session, os.environ.get("KELISIM_DEMO_PASSWORD", "kelisim-demo"))
-    click.echo(f"demo organisation ready ({added} accounts added)")
-    _import_policy(app, None)
-
-
-@main.group("policy")
-def policy_group() -> None:
-    """The Information Policy's text and editions."""
-
-
-@policy_group.command("import")
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="The policy text (default: the Kazakh source text shipped in processes/policy/).")
-def policy_import(path: str | None) -> None:
-    """Load the policy text as edition 1, once (nothing happens when an edition exists)."""
-    _import_policy(_app(), path)
-
-
-def _import_policy(app: Flask, path: str | None) -> None:
-    from pathlib import Path
-
-    from processes.policy_amendment import policy
+    """Create the demo organisation (idempotent), and each process's demo data (e.g. the policy's text)."""
     from processes.rendering import render_pending
     from processes.usecases.context import Ctx
+    from processes.usecases.seed import seed_demo as seed
 
-    with transaction(_factory(app)) as session:
-        edition = policy.import_policy(Ctx(session=session, services=_services(app)), Path(path) if path else None)
-        clauses = len(policy.clauses_of(Ctx(session=session, services=_services(app)), edition)) if edition else 0
-    if edition is None:
-        click.echo("policy: an edition exists already; nothing imported")
-        return
-    render_pending(_factory(app), _services(app))
-    click.echo(f"policy: edition 1 imported ({clauses} clauses)")
+    rt = _rt()
+    with transaction(rt.factory) as session:
+        added = seed(session, os.environ.get("KELISIM_DEMO_PASSWORD", "kelisim-demo"))
+    click.echo(f"demo organisation ready ({added} accounts added)")
+    for kind in catalog.kinds().values():
+        with transaction(rt.factory) as session:
+            message = kind.seed_demo(Ctx(session=session, services=rt.services))
+        render_pending(rt.factory, rt.services)
+        if message:
+            click.echo(message)
 
 
 @main.command()
@@ -115,7 +84,7 @@ def serve(host: str, port: int, workers: int, threads: int, no_worker: bool) -> 
 
     from processes.worker import run_forever
 
-    app = _app()  # check the schema and deploy the processes once, before the server starts
+    rt = _rt()  # check the schema and deploy the processes once, before the server starts
     options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "timeout": 60,
                "graceful_timeout": 10, "accesslog": "-" if os.environ.get("KELISIM_ACCESS_LOG") else None}
     server = subprocess.Popen([sys.executable, "-m", "web.server", json.dumps(options)])
@@ -123,7 +92,7 @@ def serve(host: str, port: int, workers: int, threads: int, no_worker: bool) -> 
     stop = threading.Event()
     if not no_worker:
         threading.Thread(target=run_forever, daemon=True, name="kelisim-worker",
-                         args=(_factory(app), _services(app), app.config["WORKER_INTERVAL"], stop)).start()
+                         args=(rt.factory, rt.services, rt.config["WORKER_INTERVAL"], stop)).start()
     click.echo(f"Kelisim serving on http://{host}:{port} ({workers} processes x {threads} threads)")
     try:
         code = server.wait()
@@ -141,11 +110,11 @@ def worker(once: bool) -> None:
     """Run the timer and escalation worker on its own."""
     from processes.worker import run_forever, tick
 
-    app = _app()
+    rt = _rt()
     if once:
-        click.echo(f"advanced {tick(_factory(app), _services(app))} instance(s)")
+        click.echo(f"advanced {tick(rt.factory, rt.services)} instance(s)")
         return
-    run_forever(_factory(app), _services(app), app.config["WORKER_INTERVAL"], threading.Event())
+    run_forever(rt.factory, rt.services, rt.config["WORKER_INTERVAL"], threading.Event())
 
 
 @main.group("audit")
@@ -156,8 +125,8 @@ def audit_group() -> None:
 @audit_group.command("verify")
 def audit_verify() -> None:
     """Recompute the hash chain; exit 1 and name the first bad entry if it was tampered with."""
-    app = _app()
-    with transaction(_factory(app)) as session:
+    rt = _rt()
+    with transaction(rt.factory) as session:
         result = audit.verify(session)
     if result.ok:
         click.echo(f"ok: {result.events} events, head {result.head}")
@@ -178,10 +147,10 @@ def files_sweep(grace: int) -> None:
     from processes.usecases import files as file_cases
     from processes.usecases.context import Ctx
 
-    app = _app()
-    with transaction(_factory(app)) as session:
-        referenced = file_cases.referenced_blobs(Ctx(session=session, services=_services(app)))
-    removed = _services(app).blobs.sweep(referenced, grace_seconds=grace)
+    rt = _rt()
+    with transaction(rt.factory) as session:
+        referenced = file_cases.referenced_blobs(Ctx(session=session, services=rt.services))
+    removed = rt.services.blobs.sweep(referenced, grace_seconds=grace)
     click.echo(f"removed {len(removed)} orphan file(s)")
 
 
@@ -201,13 +170,13 @@ def calendar_set(day, kind: str, note: str, username: str) -> None:
     from processes.usecases.context import Ctx
     from processes.usecases.errors import DomainError
 
-    app = _app()
+    rt = _rt()
     try:
-        with transaction(_factory(app)) as session:
+        with transaction(rt.factory) as session:
             actor = accounts.find_user(session, username)
             if actor is None:
                 raise click.ClickException(f"no user {username}")
-            cal.set_day(Ctx(session=session, services=_services(app), user=actor), day.date(), kind, note)
+            cal.set_day(Ctx(session=session, services=rt.services, user=actor), day.date(), kind, note)
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{day.date().isoformat()}: {kind}")
@@ -219,9 +188,9 @@ def calendar_list() -> None:
     from processes.usecases import calendar as cal
     from processes.usecases.context import Ctx
 
-    app = _app()
-    with transaction(_factory(app)) as session:
-        for row in cal.list_days(Ctx(session=session, services=_services(app))):
+    rt = _rt()
+    with transaction(rt.factory) as session:
+        for row in cal.list_days(Ctx(session=session, services=rt.services)):
             click.echo(f"{row.day.isoformat()}  {row.kind:<8} {row.note}")
 
 
@@ -235,8 +204,8 @@ def instance_errors() -> None:
     """List the instances stopped by an error, the oldest failure first."""
     from processes.usecases import timers
 
-    app = _app()
-    with transaction(_factory(app)) as session:
+    rt = _rt()
+    with transaction(rt.factory) as session:
         rows = timers.instances_in_error(session)
         for row in rows:
             click.echo(f"{row.id:>8}  {row.process_key:<20} {row.error_at.isoformat() if row.error_at else '-'}  "
@@ -254,13 +223,13 @@ def instance_retry(instance_id: int, username: str) -> None:
     from processes.usecases.context import Ctx
     from processes.usecases.errors import DomainError
 
-    app = _app()
+    rt = _rt()
     try:
-        with transaction(_factory(app)) as session:
+        with transaction(rt.factory) as session:
             actor = accounts.find_user(session, username)
             if actor is None:
                 raise click.ClickException(f"no user {username}")
-            cleared = admin.retry_instance(Ctx(session=session, services=_services(app), user=actor), instance_id)
+            cleared = admin.retry_instance(Ctx(session=session, services=rt.services, user=actor), instance_id)
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"instance {cleared.id}: error cleared, the worker takes it on its next tick")
@@ -278,9 +247,9 @@ def user() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def user_create(username: str, full_name: str, roles: tuple[str, ...], password: str) -> None:
     """Create an account."""
-    app = _app()
+    rt = _rt()
     try:
-        with transaction(_factory(app)) as session:
+        with transaction(rt.factory) as session:
             if accounts.find_user(session, username):
                 raise click.ClickException(f"user {username} exists")
             accounts.create_user(session, username, full_name, password, list(roles))
@@ -295,8 +264,8 @@ def user_create(username: str, full_name: str, roles: tuple[str, ...], password:
 @click.argument("username")
 def user_disable(username: str) -> None:
     """Disable an account and end its sessions and tokens at once."""
-    app = _app()
-    with transaction(_factory(app)) as session:
+    rt = _rt()
+    with transaction(rt.factory) as session:
         found = accounts.find_user(session, username)
         if found is None:
             raise click.ClickException(f"no user {username}")
@@ -304,6 +273,16 @@ def user_disable(username: str) -> None:
         audit.append(session, audit.Actor(None, "cli"), "user_disabled", object=f"user:{username}")
     click.echo(f"disabled {username}")
 
+
+def _add_process_commands() -> None:
+    """Commands a process brings (``web/<process_key>/cli.py`` with a click group ``commands``)."""
+    web_dir = os.path.dirname(__file__)
+    for key in catalog.kinds():
+        if os.path.isfile(os.path.join(web_dir, key, "cli.py")):
+            main.add_command(importlib.import_module(f"web.{key}.cli").commands)
+
+
+_add_process_commands()
 
 if __name__ == "__main__":
     main()

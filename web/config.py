@@ -1,4 +1,4 @@
-"""Configuration from the environment, with the embedded defaults of CONTRACT.md."""
+"""Configuration from the environment, with the embedded defaults of docs/API.md."""
 from __future__ import annotations
 
 import os
@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from processes.university_time import UNIVERSITY_TZ
 from storage.db import default_url
 
 
@@ -46,7 +47,7 @@ def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_NAME": "kelisim_session",
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "kk",
-        "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
+        "BABEL_DEFAULT_TIMEZONE": UNIVERSITY_TZ.key,
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "LANGUAGES": ["kk", "ru", "en"],
         "SMTP_HOST": os.environ.get("KELISIM_SMTP_HOST") or None,

@@ -12,18 +12,20 @@ def file_response(c: Ctx, row: StoredFile):
 
 
 def document_response(c: Ctx, row: Document):
-    if row.sha256 is None:  # issued, but its PDF was not rendered yet (interrupted): render it now
-        from web.unit_of_work import render_documents
+    sha256 = row.sha256
+    if sha256 is None:  # issued, but its PDF was not rendered yet (interrupted): render it now
+        from web.unit_of_work import render_now
 
         doc_id = row.id
-        render_documents(row.instance_id)
-        row = c.session.get(Document, doc_id)
-        if row is None or row.sha256 is None:
+        render_now(row.instance_id)
+        fresh = c.session.get(Document, doc_id)
+        if fresh is None or fresh.sha256 is None:
             from forms.validate import N_
             from processes.usecases.errors import Conflict
 
             raise Conflict(N_("The document is still being prepared; try again in a moment."))
-    return _attachment(c, row.sha256, f"{row.reg_number}.pdf", "application/pdf")
+        row, sha256 = fresh, fresh.sha256
+    return _attachment(c, sha256, f"{row.reg_number}.pdf", "application/pdf")
 
 
 def _attachment(c: Ctx, sha256: str, name: str, mimetype: str):

@@ -167,7 +167,7 @@ def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Kelisim API", "version": "1",
-                 "description": "KInEU Information Policy processes (CONTRACT.md)."},
+                 "description": "KInEU Information Policy processes (docs/API.md)."},
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
                        "schemas": _schemas()},
         "security": [{"bearer": []}],

@@ -5,15 +5,13 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from forms.validate import from_html
 from processes.catalog import kind_of
-from processes.usecases import deploy, files, instances, notifications, queries
+from processes.usecases import deploy, files, instances, notifications, queries, task_forms
 from processes.usecases.errors import Invalid
 from web import downloads
-from web.unit_of_work import commit, ctx, render_documents
+from web.unit_of_work import ctx
 
 bp = Blueprint("pages", __name__)
-IGNORED_FIELDS = ("csrf_token", "file")
 
 
 @bp.get("/")
@@ -48,17 +46,16 @@ def processes():
 @bp.route("/processes/<key>/new", methods=["GET", "POST"])
 @login_required
 def new_instance(key: str):
-    """Show the first form of a process; on POST start it, attach the file and submit, atomically."""
+    """Show the first form of a process; on POST start it, attach the files and submit, atomically."""
     c = ctx()
     definition = deploy.current(c.session, key)
     if request.method == "GET":
-        form = instances.first_form(c, definition)
-        return render_template("new.html", definition=definition, form=form,
-                               values=kind_of(key).start_prefill(c, request.args), errors={},
-                               units=queries.units(c))
-    instance = instances.start_instance(c, key)
-    task = instances.ready_tasks(c, instance)[0]
-    return _submit(c, task, template="new.html", definition=definition)
+        return _render_new(c, definition, kind_of(key).start_prefill(c, request.args), {})
+    try:
+        instance = task_forms.start_and_submit(c, key, request.form.to_dict(flat=False), _uploads())
+    except Invalid as error:
+        return _render_new(c, definition, error.values or {}, _rendered(error), status=422)
+    return redirect(url_for("pages.instance", instance_id=instance.id, done=1))
 
 
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
@@ -68,59 +65,25 @@ def task(task_id: str):
     row = instances.task_for(c, task_id)
     if request.method == "GET":
         return _render_task(c, row, instances.prefill(c, row), {})
-    return _submit(c, row)
-
-
-def _submit(c, row, template: str = "task.html", definition=None):
-    form = instances.form_of(row)
-    data = from_html(form, request.form.to_dict(flat=False), ignore=IGNORED_FIELDS)
-    field = _file_field(form)
-    single = form.schema["properties"].get(field, {}).get("type") == "integer"
-    kept_files = [] if single else list(data.get("file_ids", []))
-    uploads = [u for u in request.files.getlist("file") if u.filename]
     try:
-        if uploads and single:
-            data[field] = _attach(c, row, form, [], uploads[:1])[-1]
-        elif uploads:
-            data["file_ids"] = _attach(c, row, form, kept_files, uploads)
-        instances.complete_task(c, row.id, data)
+        task_forms.submit(c, row.id, request.form.to_dict(flat=False), _uploads())
     except Invalid as error:
-        errors = {k: m.render(_) for k, m in error.errors.items()}
-        if "file" in errors:
-            errors.setdefault(field, errors.pop("file"))
-        if uploads:
-            # nothing of this request is saved, the uploaded files included: ask for them again
-            if single:
-                data.pop(field, None)
-            else:
-                data["file_ids"] = kept_files if definition is None else []
-            errors.setdefault(field, _("Nothing was saved: attach the file again."))
-        if definition is not None:
-            return render_template(template, definition=definition, form=form, values=data,
-                                   errors=errors, units=queries.units(c)), 422
-        return _render_task(c, row, data, errors, status=422)
-    commit()
-    render_documents(row.instance_id)
+        return _render_task(c, row, error.values or {}, _rendered(error), status=422)
     return redirect(url_for("pages.instance", instance_id=row.instance_id, done=1))
 
 
-def _file_field(form) -> str:
-    """The form's file field: `file_ids` (a list), or a single-file field such as `minutes_file_id`."""
-    for name in form.fields:
-        if form.ui.get(name, {}).get("ui:widget") == "file":
-            return name
-    return "file_ids"
+def _uploads() -> list[task_forms.Upload]:
+    return [task_forms.Upload(u.filename, u.stream) for u in request.files.getlist("file") if u.filename]
 
 
-def _attach(c, row, form, kept: list[int], uploads) -> list[int]:
-    """Store the uploaded files; a file named like a kept one becomes its new version and replaces it."""
-    if form.schema["properties"].get("file_ids", {}).get("maxItems") == 1:
-        kept = []
-    ids = list(kept)
-    for upload in uploads:
-        stored = files.upload(c, row.instance_id, upload.filename, upload.stream)
-        ids = [i for i in ids if not files.same_document(c, i, stored)] + [stored.id]
-    return ids
+def _rendered(error: Invalid) -> dict[str, str]:
+    return {k: m.render(_) for k, m in error.errors.items()}
+
+
+def _render_new(c, definition, values, errors, status: int = 200):
+    page = render_template("new.html", definition=definition, form=instances.first_form(c, definition),
+                           values=values, errors=errors, units=queries.units(c))
+    return page, status
 
 
 def _render_task(c, row, values, errors, status: int = 200):
@@ -149,17 +112,18 @@ def instance(instance_id: int):
     return render_instance(c, instances.get_instance(c, instance_id))
 
 
-def render_instance(c, inst, dispatch_values=None, dispatch_errors=None, status: int = 200):
-    """The instance page (also shown again, with the errors, when a form on it was refused)."""
+def render_instance(c, inst, details_extra=None, form_errors=None, status: int = 200):
+    """The instance page; shown again with ``form_errors`` (and the refused values in ``details_extra``)
+    when a form of the process's details block was refused."""
     details = kind_of(inst.process_key).details(c, inst)
-    if details and dispatch_values is not None:
-        details = {**details, "dispatch_values": dispatch_values}
+    if details and details_extra:
+        details = {**details, **details_extra}
     page = render_template("instance.html", instance=inst, tasks=queries.tasks_of(c, inst),
                            my_tasks=instances.ready_tasks(c, inst), versions=queries.versions(c, inst),
                            files=files.instance_files(c, inst.id),
                            documents=files.instance_documents(c, inst.id), events=queries.timeline(c, inst),
                            actor_names=queries.actor_names(c, inst), details=details,
-                           dispatch_errors=dispatch_errors or {})
+                           form_errors=form_errors or {})
     return page, status
 
 

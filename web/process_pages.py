@@ -32,7 +32,7 @@ class NavItem:
     order: int = 50
 
 
-def register_all(app: Flask, exempt: Callable[[Any], Any]) -> list[NavItem]:
+def install_all(app: Flask, exempt: Callable[[Any], Any]) -> list[NavItem]:
     """Register the blueprints of every process that has web pages; return their menu entries."""
     nav: list[NavItem] = []
     keys = set(catalog.kinds())

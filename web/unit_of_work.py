@@ -1,4 +1,9 @@
-"""One database transaction per request: opened on first use, committed or rolled back at the end."""
+"""One database transaction per request: opened on first use, committed or rolled back at the end.
+
+The commit has one owner: ``after_request`` commits a successful response (status below 400) before it
+leaves, turning a concurrent change into the 409 the error handlers render; views never commit. After
+the commit, the documents the request issued are rendered (``processes.rendering``), outside the
+transaction and every lock."""
 from __future__ import annotations
 
 import logging
@@ -11,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms.validate import N_
+from processes import rendering
 from processes.usecases.context import Ctx, Services
 from processes.usecases.errors import Conflict, DomainError
 from storage import audit
@@ -54,6 +60,12 @@ def commit() -> None:
         raise
 
 
+def keep_refusal() -> None:
+    """The request is refused (4xx), but what it recorded stands: a failed log-in counts towards the
+    throttle and is audited. The commit stays the unit of work's."""
+    g.keep_refused = True
+
+
 def rollback() -> None:
     session = g.get("db")
     if session is not None:
@@ -76,13 +88,18 @@ def record_denial(error: DomainError) -> None:
 
 
 def init_app(app: Flask) -> None:
+    """Install the commit at the end of each request; register it before any other after_request
+    function whose work must also apply to a refused commit's 409 (they run in reverse order)."""
     @app.after_request
     def _commit(response):
-        if response.status_code < 400 and "db" in g:
-            try:
-                commit()
-            except Conflict:
-                response = current_app.response_class("409 Conflict: changed concurrently", status=409)
+        session = g.get("db")
+        if session is None or (response.status_code >= 400 and not g.get("keep_refused")):
+            return response
+        try:
+            commit()
+        except Conflict as conflict:
+            return app.make_response(app.handle_user_exception(conflict))
+        rendering.render_issued(app.extensions["kelisim.db"], services(), session)
         return response
 
     @app.teardown_request
@@ -93,14 +110,12 @@ def init_app(app: Flask) -> None:
             session.close()
 
 
-def render_documents(instance_id: int) -> None:
-    """Render the instance's newly issued PDFs now that the decision is committed."""
-    from processes.rendering import render_pending
-
+def render_now(instance_id: int | None) -> None:
+    """Render an instance's documents whose PDF is still missing, for a download that needs it now."""
     session = g.get("db")
     if session is not None:
         session.rollback()  # hold no transaction (nor SQLite's write lock) while rendering
-    render_pending(current_app.extensions["kelisim.db"], services(), instance_id)
+    rendering.render_pending(current_app.extensions["kelisim.db"], services(), instance_id)
 
 
 def date_arg(name: str) -> date | None:

@@ -1,6 +1,6 @@
 """Written information requests (§11.1–11.4, §12, §3.2.6, §2.4, §7.10.3): the 10-working-day clock.
 
-The registry clerk registers a request; the application numbers it (IR-YYYY-NNNNN), computes the
+The registry clerk records an incoming request; the application numbers it (IR-YYYY-NNNNN), computes the
 due date on the Republic of Kazakhstan working-day calendar and the timer targets the BPMN reads;
 the rector decides; the responsible unit's head prepares the answer; for a printed copy the clerk
 records the cost and its payment or waiver. The process then ends: the answer or refusal is given,
@@ -21,14 +21,13 @@ from sqlalchemy import select
 from forms.validate import N_, Message, load_form
 from processes.engine import FiredTimer, Run, UserTask
 from processes.information_request.labels import LABELS
-from processes.usecases import files, mail, notifications, queries, registration
+from processes.university_time import UNIVERSITY_TZ, WorkCalendar, local, local_date, utc_at
+from processes.usecases import files, mail, notifications, numbering, queries
 from processes.usecases.calendar import load_calendar
 from processes.usecases.context import Ctx, Settings
 from processes.usecases.errors import Conflict, Forbidden, Invalid, NotFound, denied
 from processes.usecases.kinds import ProcessKind
 from processes.usecases.routing import holders
-from processes.usecases.timezone import UNIVERSITY_TZ, local
-from processes.workdays import WorkCalendar, local_date
 from storage import audit
 from storage.models import (
     Document,
@@ -70,7 +69,7 @@ class InformationRequestKind(ProcessKind):
     pages = {"details": "details.html", "verify": "verify.html"}
     key = KEY
     start_role = CLERK
-    separate_duties = False  # the chancellery registers, records payment and dispatches its own requests
+    separate_duties = False  # the chancellery records its own requests, their payment and their dispatch
     accepted = {"pdf", "png", "jpg", "jpeg", "docx", "odt", "rtf", "txt"}
     lane_roles = {"Registry": CLERK, "Rector": RECTOR, "Responsible unit": UNIT_HEAD}
 
@@ -78,7 +77,7 @@ class InformationRequestKind(ProcessKind):
         return CLAUSES.get(task_name, "§11.2")
 
     def prepare(self, ctx: Ctx, instance: Instance, task: InboxTask, data: dict[str, Any]) -> dict[str, Any]:
-        step = {"Task_Register": _register, "Task_Decide": _decide, "Task_Prepare": _prepare_answer,
+        step = {"Task_Register": _record_incoming, "Task_Decide": _decide, "Task_Prepare": _prepare_answer,
                 "Task_Payment": _payment}.get(task.name)
         return step(ctx, instance, data) if step else data
 
@@ -103,6 +102,8 @@ class InformationRequestKind(ProcessKind):
 
     def on_timer(self, ctx: Ctx, instance: Instance, timer: FiredTimer, run: Run) -> None:
         req = request_of(ctx, instance)
+        if instance.due_at is None:  # fixed when the request was recorded, before any timer
+            raise ValueError(f"instance {instance.id} has no due date")
         due = instance.due_at.isoformat()
         if timer.name in REMINDER_TIMERS:
             to = task_holders(ctx, instance)
@@ -120,8 +121,8 @@ class InformationRequestKind(ProcessKind):
                          request_id=ctx.request_id)
         elif timer.name == "Timer_Overdue":
             req.overdue = True
-            to = {u.id: u for u in [*holders(ctx.session, RECTOR), *task_holders(ctx, instance)]}
-            for user in to.values():
+            told = {u.id: u for u in [*holders(ctx.session, RECTOR), *task_holders(ctx, instance)]}
+            for user in told.values():
                 notifications.notify(ctx, user.id, instance, "overdue", title=instance.title, due=due)
             audit.append(ctx.session, ctx.actor, "deadline_missed", instance_id=instance.id,
                          data={"reg_number": req.reg_number, "due_at": due,
@@ -134,7 +135,7 @@ class InformationRequestKind(ProcessKind):
         req.outcome = instance.outcome
         _record_answer(ctx, instance, req)
         issue_letter(ctx, instance, req)
-        for clerk in holders(ctx.session, CLERK):  # the registry, the clerk who registered it included
+        for clerk in holders(ctx.session, CLERK):  # the registry, the clerk who recorded it included
             notifications.notify(ctx, clerk.id, instance, "to_dispatch", title=instance.title,
                                  outcome=req.outcome or "")
 
@@ -178,8 +179,9 @@ class InformationRequestKind(ProcessKind):
 
 # --- the steps ---------------------------------------------------------------------------------
 
-def _register(ctx: Ctx, instance: Instance, data: dict[str, Any]) -> dict[str, Any]:
-    """§11.1: number the request, fix the due date and the timer targets (§11.2)."""
+def _record_incoming(ctx: Ctx, instance: Instance, data: dict[str, Any]) -> dict[str, Any]:
+    """§11.1: record the incoming letter (task `Task_Register`): number the request, fix the due date
+    and the timer targets (§11.2)."""
     errors: dict[str, Message] = {}
     received = parse_received(data.get("received_at", ""), ctx.now(), errors)
     email = (data.get("email") or "").strip()
@@ -199,7 +201,7 @@ def _register(ctx: Ctx, instance: Instance, data: dict[str, Any]) -> dict[str, A
         raise Invalid(errors)
     calendar = load_calendar(ctx)
     plan = deadlines(calendar, received)
-    reg_number = registration.next_number(ctx, "IR")
+    reg_number = numbering.next_number(ctx, "IR")
     data.update(email=email, postal_address=postal, received_at=received.isoformat(), reg_number=reg_number,
                 **{k: v.isoformat() for k, v in plan.items()})
     instance.due_at = plan["deadline_at"]
@@ -247,7 +249,7 @@ def deadlines(calendar: WorkCalendar, received: datetime) -> dict[str, datetime]
 
 
 def _morning(day: date) -> datetime:
-    return datetime.combine(day, WORKDAY_START, tzinfo=UNIVERSITY_TZ).astimezone(UTC)
+    return utc_at(day, WORKDAY_START)
 
 
 def _decide(ctx: Ctx, instance: Instance, data: dict[str, Any]) -> dict[str, Any]:
@@ -367,7 +369,7 @@ def record_dispatch(ctx: Ctx, instance_id: int, data: Any) -> InformationRequest
     if method != "post" and clean.get("tracking_number"):
         raise Invalid({"tracking_number": Message(N_("A tracking number is given only for postal dispatch."))})
     req.dispatch_method, req.tracking_number, req.dispatched_at = method, clean.get("tracking_number"), ctx.now()
-    letter = ctx.session.get(Document, req.letter_document_id)
+    letter = ctx.session.get_one(Document, req.letter_document_id)
     if method == "email":
         queue_letter_mail(ctx, req, letter)
     audit.append(ctx.session, ctx.actor, "letter_dispatched", instance_id=instance.id, object=f"document:{letter.id}",
@@ -409,7 +411,7 @@ def queue_letter_mail(ctx: Ctx, req: InformationRequest, letter: Document) -> Ou
 def issue_letter(ctx: Ctx, instance: Instance, req: InformationRequest) -> Document:
     """Issue the answer or refusal letter (its PDF follows the commit); once per request."""
     if req.letter_document_id is not None:
-        return ctx.session.get(Document, req.letter_document_id)
+        return ctx.session.get_one(Document, req.letter_document_id)
     if req.decision not in OUTCOME_OF:
         raise Conflict(N_("The request is not decided yet: there is no letter."))
     kind = REFUSAL_LETTER if req.decision == "refuse" else ANSWER_LETTER
@@ -418,8 +420,8 @@ def issue_letter(ctx: Ctx, instance: Instance, req: InformationRequest) -> Docum
     rector = _completed_by(ctx, instance, "Task_Decide")
     unit = ctx.session.execute(select(Unit).where(Unit.code == (req.responsible_unit or ""))).scalar_one_or_none()
     files = [ctx.session.get(StoredFile, i) for i in answer.get("file_ids", [])]
-    out_number = registration.next_number(ctx, "OUT")
-    code = registration.verification_code()
+    out_number = numbering.next_number(ctx, "OUT")
+    code = numbering.verification_code()
     public = {
         "out_number": out_number, "issued_at": ctx.now().isoformat(), "language": req.language,
         "request_number": req.reg_number, "received_at": req.received_at.isoformat(),

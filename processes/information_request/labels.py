@@ -115,10 +115,21 @@ DOCUMENTS = {
 NOTIFICATIONS = {
     "reminder": N_("Reminder: the request “%(title)s” still awaits your action."),
     "escalation": N_("Escalation: the request “%(title)s” is due today and not yet answered."),
+    "overdue": N_("The deadline of the request “%(title)s” has passed and it is not yet answered."),
+    "to_dispatch": N_("The letter for the request “%(title)s” is ready (%(outcome)s): dispatch it and record how."),
+    "dispatched": N_("The letter for the request “%(title)s” was dispatched: %(outcome)s."),
+}
+
+MAILS = {
+    "overdue": (N_("Kelisim: deadline missed"),
+                N_("The deadline of “%(title)s” has passed (%(due)s) and it is still not answered.")),
+    "dispatched": (N_("Kelisim: answer dispatched"), N_("The letter for “%(title)s” was dispatched: %(outcome)s.")),
+    "to_dispatch": (N_("Kelisim: a letter to dispatch"),
+                    N_("The letter for “%(title)s” is ready (%(outcome)s): dispatch it and record how.")),
 }
 
 LABELS = Labels(title=TITLE, description=DESCRIPTION, tasks=TASKS, outcomes=OUTCOMES, decisions=DECISIONS,
-                fields=FIELDS, values=VALUES, documents=DOCUMENTS, notifications=NOTIFICATIONS,
+                fields=FIELDS, values=VALUES, documents=DOCUMENTS, notifications=NOTIFICATIONS, mails=MAILS,
                 dates=frozenset({"due_day"}),
                 datetimes=frozenset({"received_at", "due_at", "deadline_at", "escalate_at", "remind3_at",
                                      "remind1_at"}))

@@ -21,11 +21,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from processes.documents import (
-    DISPLAY_ZONE,
     document_gettexts,
     file_size_texts,
     fingerprint_lines,
     is_sha256_hex,
+    local_date_text,
     qr_svg_data_uri,
     render_document_html,
     render_html_to_pdf,
@@ -182,8 +182,8 @@ def render_letter_html(letter: Letter, translations_dir: Path | None = None) -> 
         university_name=UNIVERSITY_NAMES[letter.language],
         university_address=UNIVERSITY_ADDRESSES[letter.language],
         university_abbreviation=UNIVERSITY_ABBREVIATIONS[letter.language],
-        issued_date=local_date(letter.issued_at),
-        received_date=local_date(letter.received_at),
+        issued_date=local_date_text(letter.issued_at),
+        received_date=local_date_text(letter.received_at),
         answer_paragraphs=paragraphs(letter.answer_text),
         reason_paragraphs=paragraphs(letter.reason),
         files=files,
@@ -191,11 +191,6 @@ def render_letter_html(letter: Letter, translations_dir: Path | None = None) -> 
         shows_refusal=letter.is_refusal or letter.partial,
         qr_uri=qr_svg_data_uri(letter.verify_url),
     )
-
-
-def local_date(moment: datetime) -> str:
-    """Format an aware datetime as its Asia/Almaty date, dd.mm.yyyy."""
-    return moment.astimezone(DISPLAY_ZONE).strftime("%d.%m.%Y")
 
 
 def paragraphs(text: str) -> list[str]:

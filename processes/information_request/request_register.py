@@ -14,12 +14,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import case, or_, select
 
 from forms.validate import N_
+from processes.university_time import local, local_date, start_of_day_utc
 from processes.usecases.calendar import load_calendar
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, denied
 from processes.usecases.exports import neutralise
-from processes.usecases.timezone import local, start_of_day_utc
-from processes.workdays import local_date
 from storage.models import InformationRequest
 
 READERS = frozenset({"registry_clerk", "rector", "auditor"})

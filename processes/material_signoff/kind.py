@@ -18,12 +18,12 @@ from processes.material_signoff.sheet import (
     SignoffSheet,
     render_signoff_sheet,
 )
-from processes.usecases import notifications, registration
+from processes.university_time import start_of_day_utc, today_local
+from processes.usecases import notifications, numbering
 from processes.usecases.context import Ctx, Settings
 from processes.usecases.errors import Forbidden, Invalid
 from processes.usecases.kinds import ProcessKind
 from processes.usecases.routing import holders, resolve_approver
-from processes.usecases.timezone import start_of_day_utc, today_local
 from storage import audit
 from storage.models import (
     AuditEvent,
@@ -41,7 +41,7 @@ KEY = "material_signoff"
 SUBMIT_TASKS = {"Task_Submit", "Task_Revise"}
 REVIEW_TASKS = {"Task_AcceptLate", "Task_Review", "Task_ManagementApprove"}
 SHEET = "signoff_sheet"
-# the form says `decision`; the engine keeps each decision under its own name (CONTRACT.md)
+# the form says `decision` (docs/API.md); the engine keeps each decision under its own name
 ENGINE_DECISION = {"Task_AcceptLate": "late_decision", "Task_ManagementApprove": "management_decision"}
 CLAUSES = {"Task_Submit": "§7.5", "Task_Revise": "§7.5", "Task_AcceptLate": "§7.4", "Task_Review": "§6.5",
            "Task_ManagementApprove": "§7.8"}
@@ -68,7 +68,7 @@ class MaterialSignoff(ProcessKind):
     def prepare(self, ctx: Ctx, instance: Instance, task: InboxTask, data: dict[str, Any]) -> dict[str, Any]:
         if task.name in SUBMIT_TASKS:
             return self._prepare_submission(ctx, instance, data)
-        if ctx.user.id == instance.started_by_id:
+        if ctx.me.id == instance.started_by_id:
             raise Forbidden(N_("Nobody reviews their own submission."))
         if task.name == "Task_Review":
             self._check_override(data)
@@ -78,7 +78,7 @@ class MaterialSignoff(ProcessKind):
 
     def _prepare_submission(self, ctx: Ctx, instance: Instance, data: dict[str, Any]) -> dict[str, Any]:
         unit = ctx.session.execute(select(Unit).where(Unit.code == data["unit"])).scalar_one_or_none()
-        if unit is None or not _belongs(ctx.user, unit):
+        if unit is None or not _belongs(ctx.me, unit):
             raise Invalid({"unit": Message(N_("You may submit only for your own structural unit."))})
         for fid in data["file_ids"]:
             row = ctx.session.get(StoredFile, fid)
@@ -129,7 +129,7 @@ class MaterialSignoff(ProcessKind):
                              outcome=instance.outcome or "")
 
     def start_prefill(self, ctx: Ctx, params=None) -> dict[str, Any]:
-        unit = ctx.user.unit
+        unit = ctx.me.unit
         return {"unit": unit.code} if unit else {}
 
     def file_changes(self, ctx: Ctx, instance: Instance) -> list[dict[str, Any]] | None:
@@ -167,7 +167,7 @@ def record_round(ctx: Ctx, instance: Instance, task: InboxTask, data: dict[str, 
     row = ContentVersion(instance_id=instance.id, number=number, task_id=task.id, data=dict(data),
                          text=data.get("description", ""), file_id=None,
                          sha256=hashlib.sha256(listing.encode("utf-8")).hexdigest(),
-                         created_by_id=ctx.user.id, created_at=ctx.now())
+                         created_by_id=ctx.me.id, created_at=ctx.now())
     ctx.session.add(row)
     ctx.session.flush()
     return row
@@ -208,8 +208,8 @@ def issue_sheet(ctx: Ctx, instance: Instance, review: dict[str, Any]) -> Documen
     last = latest_round(ctx, instance)
     data = last.data
     unit = ctx.session.execute(select(Unit).where(Unit.code == data["unit"])).scalar_one()
-    reg_number = registration.next_number(ctx, "MS")
-    code = registration.verification_code()
+    reg_number = numbering.next_number(ctx, "MS")
+    code = numbering.verification_code()
     files = [{"name": f.name, "version": f.version, "size": f.size, "sha256": f.sha256}
              for f in files_of(ctx, data["file_ids"])]
     public = {"reg_number": reg_number, "unit": unit.name_kk, "unit_ru": unit.name_ru, "title": data["title"],
@@ -242,7 +242,8 @@ def reviewers(ctx: Ctx, instance: Instance) -> list[dict[str, Any]]:
     names = {u.username: u for u in ctx.session.execute(select(User)).scalars()}
     out = []
     for ev in events:
-        user = names.get(ev.actor)
+        assert ev.task is not None  # selected by its task above
+        user = names.get(ev.actor) if ev.actor is not None else None
         out.append({"role": role[ev.task], "name": user.full_name if user else ev.actor,
                     "position": user.position if user else "", "decision": ev.data.get("decision", ""),
                     "task": ev.task, "at": ev.at.isoformat()})

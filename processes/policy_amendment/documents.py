@@ -28,14 +28,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from processes.documents import (
-    DISPLAY_ZONE,
     document_gettexts,
+    local_date_text,
     local_time,
     qr_svg_data_uri,
     render_document_html,
     render_html_to_pdf,
 )
 from processes.policy_amendment.policy_text import is_clause_number, word_diff
+from processes.university_time import local
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -293,7 +294,7 @@ class AdditionDocument:
         if self.council.required and self.council.decision != "adopted":
             raise ValueError("an addition the Academic Council had to adopt exists only once adopted")
         meeting = self.council.meeting_date
-        if meeting is not None and meeting > self.approved_at.astimezone(DISPLAY_ZONE).date():
+        if meeting is not None and meeting > local(self.approved_at).date():
             raise ValueError("the Academic Council meets before the rector approves")
 
 
@@ -325,11 +326,11 @@ def render_edition_html(doc: EditionDocument, translations_dir: Path | None = No
         groups=groups,
         toc=toc,
         effective_from=_date_text(doc.effective_from),
-        approved_on=_local_date(doc.approved_at) if doc.approved_at else None,
+        approved_on=local_date_text(doc.approved_at) if doc.approved_at else None,
         additions=[
             {
                 "ref": item,
-                "approved_on": _local_date(item.approved_at),
+                "approved_on": local_date_text(item.approved_at),
                 "effective_from": _date_text(item.effective_from),
             }
             for item in doc.additions
@@ -403,11 +404,6 @@ def _section_of(number: str) -> int:
     return int(number.split(".", 1)[0])
 
 
-def _local_date(moment: datetime) -> str:
-    """Format an aware datetime as its Asia/Almaty date, dd.mm.yyyy."""
-    return moment.astimezone(DISPLAY_ZONE).strftime("%d.%m.%Y")
-
-
 def _date_text(day: date) -> str:
     """Format a date as dd.mm.yyyy."""
     return day.strftime("%d.%m.%Y")
@@ -434,7 +430,7 @@ def _require_date(day: object, what: str) -> None:
 def _require_effective(effective_from: object, approved_at: datetime) -> None:
     """A change takes effect on the day of its written approval or later (§14.1)."""
     _require_date(effective_from, "effective_from")
-    approved_on = approved_at.astimezone(DISPLAY_ZONE).date()
+    approved_on = local(approved_at).date()
     if effective_from < approved_on:  # type: ignore[operator]
         raise ValueError("effective_from cannot precede the date of approval (§14.1)")
 

@@ -11,12 +11,12 @@ from forms.validate import N_, Message
 from processes.engine import Run, UserTask
 from processes.policy_amendment import policy
 from processes.policy_amendment.labels import LABELS
+from processes.university_time import today_local
 from processes.usecases import files, notifications, queries
 from processes.usecases.context import Ctx, Settings
 from processes.usecases.errors import Forbidden, Invalid, NotFound
 from processes.usecases.kinds import ProcessKind
 from processes.usecases.routing import holders
-from processes.usecases.timezone import today_local
 from storage.models import AuditEvent, InboxTask, Instance, PolicyEdition, User
 
 KEY = "policy_amendment"
@@ -55,7 +55,7 @@ class PolicyAmendment(ProcessKind):
             instance.title = (f"§{first}" + (f" +{len(changes) - 1}" if len(changes) > 1 else "")
                               + f" · {rationale.splitlines()[0]}")[:500]
             return {**data, "changes": changes, "rationale": rationale}
-        if ctx.user.id == instance.started_by_id and task.name in ("Task_Review", "Task_Council"):
+        if ctx.me.id == instance.started_by_id and task.name in ("Task_Review", "Task_Council"):
             raise Forbidden(N_("Nobody reviews their own submission."))
         step = {"Task_Review": _review, "Task_Council": _council, "Task_Approve": _approve}[task.name]
         return step(ctx, instance, data)
@@ -116,6 +116,10 @@ class PolicyAmendment(ProcessKind):
         if task.name == "Task_Review":
             return {"changes": row.changes}
         return {}
+
+    def seed_demo(self, ctx: Ctx) -> str | None:
+        """The demo starts with the policy's Kazakh text as edition 1."""
+        return policy.import_report(ctx)
 
     def readers(self, instance: Instance) -> frozenset[str]:
         """Who takes part in amending the policy may follow every proposal."""
@@ -218,7 +222,7 @@ def _signatories(ctx: Ctx, instance: Instance) -> list[dict[str, Any]]:
             word = "approved"
         else:
             continue
-        user = users.get(ev.actor)
+        user = users.get(ev.actor) if ev.actor is not None else None
         latest[ROLE_OF[ev.task]] = {"role": ROLE_OF[ev.task], "name": user.full_name if user else ev.actor,
                                     "position": user.position if user else "", "decision": word,
                                     "at": ev.at.isoformat()}
@@ -230,6 +234,8 @@ def addition_public(ctx: Ctx, instance: Instance, ed: PolicyEdition, proposal) -
     changes = ctx.session.execute(select(policy.PolicyChange).where(policy.PolicyChange.edition_id == ed.id)
                                   ).scalars()
     council = queries.last_completion(ctx, instance, "Task_Council")
+    if ed.approved_at is None:  # an addition comes from an approval: create_edition sets the time
+        raise ValueError(f"edition {ed.number} was not approved")
     return {
         "edition": ed.number, "base_edition": ed.base_number, "approved_at": ed.approved_at.isoformat(),
         "effective_from": ed.effective_from.isoformat(), "proposal": f"No. {instance.id}",

@@ -28,7 +28,7 @@ from processes.policy_amendment.policy_text import (
     section_of,
     word_diff,
 )
-from processes.usecases import registration
+from processes.usecases import numbering
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Conflict, Invalid, NotFound
 from storage import audit
@@ -85,7 +85,7 @@ def clauses_of(ctx: Ctx, ed: PolicyEdition) -> list[PolicyClause]:
 def texts_of(ctx: Ctx, ed: PolicyEdition) -> dict[str, str]:
     """Clause number -> text, for one edition."""
     return dict(ctx.session.execute(select(PolicyClause.number, PolicyClause.text)
-                                    .where(PolicyClause.edition_id == ed.id)).all())
+                                    .where(PolicyClause.edition_id == ed.id)).tuples().all())
 
 
 def clause(ctx: Ctx, ed: PolicyEdition, number: str) -> PolicyClause:
@@ -126,9 +126,9 @@ def clause_history(ctx: Ctx, number: str) -> list[HistoryEntry]:
         raise NotFound(N_("No such clause."))
     eds = editions(ctx)
     texts = dict(ctx.session.execute(select(PolicyClause.edition_id, PolicyClause.text)
-                                     .where(PolicyClause.number == number)).all())
+                                     .where(PolicyClause.number == number)).tuples().all())
     changes = dict(ctx.session.execute(select(PolicyChange.edition_id, PolicyChange.kind)
-                                       .where(PolicyChange.number == number)).all())
+                                       .where(PolicyChange.number == number)).tuples().all())
     out: list[HistoryEntry] = []
     previous: str | None = None
     for ed in eds:
@@ -167,6 +167,14 @@ def import_policy(ctx: Ctx, path: Path | None = None, effective_from: date | Non
     audit.append(ctx.session, ctx.actor, "policy_imported", object="policy:edition:1",
                  data={"edition": 1, "clauses": len(parsed.clauses)}, clause="§14", request_id=ctx.request_id)
     return ed
+
+
+def import_report(ctx: Ctx, path: Path | None = None) -> str:
+    """Import the policy's text as edition 1 unless an edition exists; say what happened."""
+    edition = import_policy(ctx, path)
+    if edition is None:
+        return "policy: an edition exists already; nothing imported"
+    return f"policy: edition 1 imported ({len(clauses_of(ctx, edition))} clauses)"
 
 
 # --- proposals --------------------------------------------------------------------------------
@@ -268,7 +276,7 @@ def conflicts(ctx: Ctx, instance: Instance) -> list[tuple[Instance, list[str]]]:
     by_instance: dict[int, list[str]] = {}
     for iid, number in rows:
         by_instance.setdefault(iid, []).append(number)
-    return [(ctx.session.get(Instance, iid), sorted(nums, key=clause_key)) for iid, nums in by_instance.items()]
+    return [(ctx.session.get_one(Instance, iid), sorted(nums, key=clause_key)) for iid, nums in by_instance.items()]
 
 
 def changed_between(ctx: Ctx, older: int, newer: int) -> set[str]:
@@ -343,7 +351,9 @@ def _issue_edition_document(ctx: Ctx, ed: PolicyEdition, instance: Instance | No
     for other in editions(ctx):
         if other.number > ed.number or other.number == 1 or other.addition_document_id is None:
             continue
-        doc = ctx.session.get(Document, other.addition_document_id)
+        doc = ctx.session.get_one(Document, other.addition_document_id)
+        if other.approved_at is None:  # an edition with an addition was made by an approval
+            raise ValueError(f"edition {other.number} has an addition but no approval time")
         changes = ctx.session.execute(select(PolicyChange).where(PolicyChange.edition_id == other.id)).scalars()
         additions.append({"edition": other.number, "reg_number": doc.reg_number,
                           "approved_at": other.approved_at.isoformat(),
@@ -354,7 +364,7 @@ def _issue_edition_document(ctx: Ctx, ed: PolicyEdition, instance: Instance | No
               "additions": additions}
     reg_number = f"IP-ED-{ed.number:03d}"
     doc = Document(instance_id=instance.id if instance else None, kind=EDITION_DOC, title=reg_number,
-                   reg_number=reg_number, verification_code=registration.verification_code(), public=public,
+                   reg_number=reg_number, verification_code=numbering.verification_code(), public=public,
                    issued_at=ctx.now())
     ctx.session.add(doc)
     ctx.session.flush()
@@ -367,9 +377,9 @@ def _issue_edition_document(ctx: Ctx, ed: PolicyEdition, instance: Instance | No
 
 def issue_documents(ctx: Ctx, instance: Instance, ed: PolicyEdition, addition: dict[str, Any]) -> None:
     """Issue the addition and the new edition's documents for an approved amendment."""
-    reg_number = registration.next_number(ctx, "PA")
+    reg_number = numbering.next_number(ctx, "PA")
     doc = Document(instance_id=instance.id, kind=ADDITION_DOC, title=reg_number, reg_number=reg_number,
-                   verification_code=registration.verification_code(), public=addition, issued_at=ctx.now())
+                   verification_code=numbering.verification_code(), public=addition, issued_at=ctx.now())
     ctx.session.add(doc)
     ctx.session.flush()
     ed.addition_document_id = doc.id

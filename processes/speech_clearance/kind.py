@@ -11,12 +11,12 @@ from forms.validate import N_, Message
 from processes.engine import FiredTimer, Run, UserTask
 from processes.speech_clearance.certificate import Certificate, render_certificate
 from processes.speech_clearance.labels import LABELS
-from processes.usecases import files, notifications, registration
+from processes.university_time import start_of_day_utc
+from processes.usecases import files, notifications, numbering
 from processes.usecases.context import Ctx, Settings
 from processes.usecases.errors import Conflict, Invalid
 from processes.usecases.kinds import ProcessKind
 from processes.usecases.routing import holders, resolve_approver
-from processes.usecases.timezone import start_of_day_utc
 from storage import audit
 from storage.models import (
     ContentVersion,
@@ -99,20 +99,22 @@ class SpeechClearance(ProcessKind):
         meta = {k: v for k, v in data.items() if k != "text"}
         ctx.session.add(ContentVersion(instance_id=instance.id, number=number, task_id=task.id, data=meta,
                                        text=text, file_id=file.id if file else None, sha256=sha,
-                                       created_by_id=ctx.user.id, created_at=ctx.now()))
+                                       created_by_id=ctx.me.id, created_at=ctx.now()))
         ctx.session.flush()
 
     def on_timer(self, ctx: Ctx, instance: Instance, timer: FiredTimer, run: Run) -> None:
         if timer.name == "Timer_Reminder":
             for row in _open_decisions(ctx, instance):
+                if row.assignee_id is None:  # routed to nobody (no public person but the submitter)
+                    continue
                 notifications.notify(ctx, row.assignee_id, instance, "reminder", title=instance.title,
-                                     due=instance.due_at.isoformat())
+                                     due=_deadline(instance))
             audit.append(ctx.session, ctx.actor, "reminder_sent", instance_id=instance.id,
                          task=DECIDE_TASK, clause="§8.6", request_id=ctx.request_id)
         elif timer.name == "Timer_Escalation":
             for head in holders(ctx.session, "mcd_head"):
                 notifications.notify(ctx, head.id, instance, "escalation", title=instance.title,
-                                     due=instance.due_at.isoformat())
+                                     due=_deadline(instance))
             audit.append(ctx.session, ctx.actor, "escalated", instance_id=instance.id, task=DECIDE_TASK,
                          data={"to": [u.username for u in holders(ctx.session, "mcd_head")]},
                          clause="§8.6", request_id=ctx.request_id)
@@ -138,6 +140,13 @@ class SpeechClearance(ProcessKind):
         return view
 
 
+def _deadline(instance: Instance) -> str:
+    """The decision deadline (ISO), set from the event date when the text was submitted, before any timer."""
+    if instance.due_at is None:
+        raise ValueError(f"instance {instance.id} has no deadline")
+    return instance.due_at.isoformat()
+
+
 def _open_decisions(ctx: Ctx, instance: Instance) -> list[InboxTask]:
     return list(ctx.session.execute(select(InboxTask).where(
         InboxTask.instance_id == instance.id, InboxTask.name == DECIDE_TASK,
@@ -155,9 +164,11 @@ def issue_certificate(ctx: Ctx, instance: Instance) -> Document:
     decision = ctx.session.execute(select(InboxTask).where(
         InboxTask.instance_id == instance.id, InboxTask.name == DECIDE_TASK,
         InboxTask.state == "completed").order_by(InboxTask.completed_at.desc()).limit(1)).scalar_one()
-    approver = ctx.session.get(User, decision.completed_by_id)
-    reg_number = registration.next_number(ctx, "SC")
-    code = registration.verification_code()
+    if decision.completed_by_id is None or decision.completed_at is None:  # both set on completion
+        raise ValueError(f"task {decision.id} is completed without who and when")
+    approver = ctx.session.get_one(User, decision.completed_by_id)
+    reg_number = numbering.next_number(ctx, "SC")
+    code = numbering.verification_code()
     data = version.data
     public = {"reg_number": reg_number, "employee": instance.started_by.full_name,
               "event": data["event_name"], "event_date": data["event_date"], "organizer": data["organizer"],

@@ -31,7 +31,7 @@ def disable_user(ctx: Ctx, username: str) -> User:
     user = accounts.find_user(ctx.session, username)
     if user is None:
         raise NotFound(N_("No such user."))
-    if user.id == ctx.user.id:
+    if user.id == ctx.me.id:
         raise Conflict(N_("You cannot disable your own account."))
     if not user.is_active:
         raise Conflict(N_("This account is already disabled."))
@@ -120,7 +120,7 @@ def allow_start(ctx: Ctx, process_key: str, role: str) -> ProcessStartRole:
         raise Invalid(errors)
     if ctx.session.get(ProcessStartRole, (process_key, role)) is not None:
         raise Conflict(N_("This role may start it already."))
-    row = ProcessStartRole(process_key=process_key, role=role, created_by=ctx.user.username, created_at=ctx.now())
+    row = ProcessStartRole(process_key=process_key, role=role, created_by=ctx.me.username, created_at=ctx.now())
     ctx.session.add(row)
     audit.append(ctx.session, ctx.actor, "start_role_added", object=f"process:{process_key}",
                  data={"process": process_key, "role": role}, request_id=ctx.request_id)

@@ -2,8 +2,8 @@
 
 The government moves days off every year; the administrator records each move here (one row per
 date). `load_calendar` builds the WorkCalendar from the official `holidays` data plus these rows.
-A due date is computed once, when a request is registered, and stored: a change made here applies
-to requests registered afterwards and never moves the due date of one already registered.
+A due date is computed once, when an incoming request is recorded, and stored: a change made here
+applies to requests recorded afterwards and never moves the due date of one already recorded.
 """
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from forms.validate import N_, Message
+from processes.university_time import WorkCalendar
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, Invalid, denied
-from processes.workdays import WorkCalendar
 from storage import audit
 from storage.models import CalendarDay
 
@@ -63,7 +63,7 @@ def set_day(ctx: Ctx, day: date, kind: str, note: str = "") -> CalendarDay:
         row = CalendarDay(day=day)
         ctx.session.add(row)
     row.kind, row.note = kind, note
-    row.created_by, row.created_at = ctx.user.username, ctx.now()
+    row.created_by, row.created_at = ctx.me.username, ctx.now()
     ctx.session.flush()
     return row
 

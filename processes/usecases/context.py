@@ -8,7 +8,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from forms.validate import N_
 from processes.engine import ProcessEngine
+from processes.usecases.errors import Unauthenticated
 from storage.audit import Actor
 from storage.blobs import BlobStore
 from storage.models import User, utcnow
@@ -63,6 +65,14 @@ class Ctx:
         if self.user is None:
             return Actor.system()
         return Actor(self.user.username, ",".join(sorted(self.user.role_names)))
+
+    @property
+    def me(self) -> User:
+        """The acting user, for use cases only a signed-in user reaches (the web layer asks for log-in
+        first); raises Unauthenticated (401) when there is none, e.g. in the timer worker."""
+        if self.user is None:
+            raise Unauthenticated(N_("Please log in."))
+        return self.user
 
     def now(self) -> datetime:
         return self.clock()

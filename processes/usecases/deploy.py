@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from forms.validate import N_
+from processes import catalog
 from processes.engine import ProcessEngine
 from processes.usecases.errors import NotFound
 from storage.models import ProcessDefinition
@@ -14,6 +15,7 @@ def deploy(session: Session, engine: ProcessEngine) -> list[ProcessDefinition]:
     """Store each process whose files changed as a new version; return the latest versions."""
     latest = []
     for proc in engine.deploy_all():
+        catalog.kind_of(proc.key)  # a BPMN process without its process kind is an installation error
         row = session.execute(select(ProcessDefinition).where(
             ProcessDefinition.key == proc.key, ProcessDefinition.checksum == proc.checksum)).scalar_one_or_none()
         if row is None:

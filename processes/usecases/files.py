@@ -1,7 +1,7 @@
 """Files attached to instances, and the issued documents: upload, permission-checked download."""
 from __future__ import annotations
 
-from typing import BinaryIO
+from typing import IO
 
 from sqlalchemy import func, select
 
@@ -16,7 +16,7 @@ from storage.models import Document, StoredFile
 VIDEO = {"mp4"}
 
 
-def upload(ctx: Ctx, instance_id: int, name: str, stream: BinaryIO) -> StoredFile:
+def upload(ctx: Ctx, instance_id: int, name: str, stream: IO[bytes]) -> StoredFile:
     """Store a file for a task the user holds in this instance; the bytes must match the name."""
     instance = instances.get_instance(ctx, instance_id)
     takes_files = [t for t in instances.ready_tasks(ctx, instance) if t.form and _takes_files(instances.form_of(t))]
@@ -38,7 +38,7 @@ def upload(ctx: Ctx, instance_id: int, name: str, stream: BinaryIO) -> StoredFil
     except filetypes.FileRejected as exc:
         raise Invalid({"file": Message(exc.msgid, exc.params)}) from exc
     row = StoredFile(instance_id=instance.id, name=name, size=blob.size, sha256=blob.sha256,
-                     content_type=content_type, uploaded_by_id=ctx.user.id, created_at=ctx.now(),
+                     content_type=content_type, uploaded_by_id=ctx.me.id, created_at=ctx.now(),
                      version=_next_version(ctx, instance.id, name))
     ctx.session.add(row)
     ctx.session.flush()
@@ -76,7 +76,7 @@ def unknown_file(ctx: Ctx, instance_id: int, file_ids: list[int]) -> int | None:
     """The first id that is not a file the current user uploaded to this instance, or None."""
     for fid in file_ids:
         row = ctx.session.get(StoredFile, fid)
-        if row is None or row.instance_id != instance_id or row.uploaded_by_id != ctx.user.id:
+        if row is None or row.instance_id != instance_id or row.uploaded_by_id != ctx.me.id:
             return fid
     return None
 
@@ -124,4 +124,4 @@ def verify_document(ctx: Ctx, code: str) -> Document | None:
 def referenced_blobs(ctx: Ctx) -> set[str]:
     files = ctx.session.execute(select(StoredFile.sha256)).scalars()
     docs = ctx.session.execute(select(Document.sha256)).scalars()
-    return set(files) | set(docs)
+    return set(files) | {sha for sha in docs if sha is not None}  # None: a document not rendered yet

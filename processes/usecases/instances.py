@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from forms.validate import N_, Form, load_form, validate
 from processes.catalog import kind_of
 from processes.engine import EngineError, Run, ScriptError, TaskNotReady
+from processes.university_time import today_local
 from processes.usecases import deploy
 from processes.usecases.access import can_view_instance, holds_task
 from processes.usecases.context import Ctx
@@ -20,7 +21,6 @@ from processes.usecases.errors import (
     NotFound,
     denied,
 )
-from processes.usecases.timezone import today_local
 from storage import audit
 from storage.models import InboxTask, Instance, InstanceState, Status, TaskState
 
@@ -81,7 +81,7 @@ def complete_task(ctx: Ctx, task_id: str, data: Any) -> Instance:
     task = task_for(ctx, task_id)
     instance = lock_instance(ctx, task.instance_id)
     ctx.session.refresh(task)
-    if not holds_task(ctx.user, task):
+    if not holds_task(ctx.me, task):
         raise denied(Forbidden(N_("This task is not yours.")), f"task:{task_id}", "complete")
     if task.state != TaskState.READY.value or instance.status != Status.RUNNING.value:
         raise Conflict(N_("This task is already completed."))
@@ -97,7 +97,7 @@ def complete_task(ctx: Ctx, task_id: str, data: Any) -> Instance:
         raise Conflict(N_("This task is no longer open.")) from exc
     except ScriptError as exc:
         raise DomainError(N_("The process could not continue: %(reason)s"), reason=str(exc)) from exc
-    task.state, task.completed_at, task.completed_by_id = TaskState.COMPLETED.value, ctx.now(), ctx.user.id
+    task.state, task.completed_at, task.completed_by_id = TaskState.COMPLETED.value, ctx.now(), ctx.me.id
     audit.append(ctx.session, ctx.actor, "task_completed", instance_id=instance.id, task=task.name,
                  object=f"task:{task.id}", data=kind.audit_view(task.name, clean),
                  comment=clean.get("comment"), clause=kind.clause(task.name),
@@ -147,7 +147,7 @@ def lock_instance(ctx: Ctx, instance_id: int) -> Instance:
 
 
 def restore_run(ctx: Ctx, instance: Instance) -> Run:
-    state = ctx.session.get(InstanceState, instance.id)
+    state = ctx.session.get_one(InstanceState, instance.id)  # written with the instance
     try:
         return ctx.services.engine.restore(instance.definition.spec_json, state.state_json)
     except EngineError as exc:  # pragma: no cover - a corrupt state is an operator problem
@@ -193,7 +193,7 @@ def _finish_if_done(ctx: Ctx, instance: Instance, run: Run) -> None:
 
 
 def _save(ctx: Ctx, instance: Instance, run: Run) -> None:
-    state = ctx.session.get(InstanceState, instance.id)
+    state = ctx.session.get_one(InstanceState, instance.id)  # written with the instance
     state.state_json = run.dumps()
     instance.next_timer_at = None if run.is_completed() else run.next_timer_at()
     instance.updated_at = ctx.now()

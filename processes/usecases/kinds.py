@@ -30,6 +30,8 @@ class Labels:
     documents: Mapping[str, str] = field(default_factory=dict)  # document kinds it issues
     # notification kind -> text with %(title)s (and %(outcome)s), where it differs from the shared text
     notifications: Mapping[str, str] = field(default_factory=dict)
+    # notification kind -> (subject, body) of its e-mail, where it is the process's own
+    mails: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     dates: frozenset[str] = frozenset()  # data keys holding an ISO date
     datetimes: frozenset[str] = frozenset()  # data keys holding an ISO date-time
 
@@ -56,7 +58,7 @@ class ProcessKind:
     lane_roles: dict[str, str] = {}
     accepted: set[str] = set()  # file extensions its forms take
     # a role queue hides the instances the user started (nobody reviews their own submission);
-    # off for clerical processes where the same office registers and dispatches
+    # off for clerical processes where the same office records incoming requests and dispatches
     separate_duties: bool = True
 
     def clause(self, task_name: str) -> str | None:
@@ -116,6 +118,10 @@ class ProcessKind:
 
     def details(self, ctx: Ctx, instance: Instance) -> Any:
         """Process-specific facts the instance and task pages show (e.g. a request's register entry)."""
+        return None
+
+    def seed_demo(self, ctx: Ctx) -> str | None:
+        """Create the process's own demo data (``kelisim seed-demo``), idempotently; say what was done."""
         return None
 
     def audit_view(self, task_name: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Write e-mails for notifications into the outbox, in the recipient's language, in the caller's transaction."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -8,8 +9,9 @@ from typing import Any
 from babel.support import NullTranslations, Translations
 
 from forms.validate import N_
+from processes import catalog
+from processes.university_time import local
 from processes.usecases.context import Ctx
-from processes.usecases.timezone import local
 from storage.models import Notification, OutboxMail, User
 
 # kind -> (subject, body); %(title)s and the other params come from the notification
@@ -21,16 +23,8 @@ TEXTS = {
     "escalation": (N_("Kelisim: escalation"),
                    N_("“%(title)s” is still undecided and its deadline is near. Due: %(due)s.")),
     "outcome": (N_("Kelisim: finished"), N_("“%(title)s” is finished: %(outcome)s.")),
-    "overdue": (N_("Kelisim: deadline missed"),
-                N_("The deadline of “%(title)s” has passed (%(due)s) and it is still not answered.")),
-    "dispatched": (N_("Kelisim: answer dispatched"), N_("The letter for “%(title)s” was dispatched: %(outcome)s.")),
-    "to_dispatch": (N_("Kelisim: a letter to dispatch"),
-                    N_("The letter for “%(title)s” is ready (%(outcome)s): dispatch it and record how.")),
 }
 FOOTER = N_("Open Kelisim to see the details: %(url)s")
-OUTCOMES = {"approved": N_("Cleared"), "rejected": N_("Rejected"), "not_required": N_("Clearance not required"),
-            "expired": N_("Expired"), "returned": N_("Returned"), "provided": N_("Provided"),
-            "provided_partly": N_("Provided in part"), "refused": N_("Refused")}
 
 
 @lru_cache(maxsize=8)
@@ -43,17 +37,18 @@ def translations(directory: str | None, locale: str) -> NullTranslations:
 def enqueue(ctx: Ctx, user: User, note: Notification) -> OutboxMail | None:
     """Queue the e-mail for a notification when mail is configured and the user has an address."""
     settings = ctx.services.settings
-    if settings.smtp is None or not user.email or note.kind not in TEXTS:
+    own = _process_texts(note)
+    if settings.smtp is None or not user.email or note.kind not in {**TEXTS, **own}:
         return None
     directory = str(settings.translations_dir) if settings.translations_dir else None
     gettext = translations(directory, user.locale or "kk").gettext
     params: dict[str, Any] = {"title": "", "comment": "", "due": "", "outcome": "", **(note.params or {})}
     if params["due"]:
         params["due"] = local(datetime.fromisoformat(params["due"])).strftime("%d.%m.%Y %H:%M (UTC%z)")
-    outcome_label = OUTCOMES.get(params["outcome"])
+    outcome_label = _outcome_label(params.get("process"), params["outcome"])
     if outcome_label:
         params["outcome"] = gettext(outcome_label)
-    subject, body = TEXTS[note.kind]
+    subject, body = own.get(note.kind) or TEXTS[note.kind]
     url = f"{settings.base_url.rstrip('/')}/instances/{note.instance_id}" if note.instance_id else settings.base_url
     text = gettext(body) % params + "\n\n" + gettext(FOOTER) % {"url": url}
     mail = OutboxMail(notification_id=note.id, recipient=user.email, subject=gettext(subject)[:300], body=text,
@@ -61,3 +56,18 @@ def enqueue(ctx: Ctx, user: User, note: Notification) -> OutboxMail | None:
     ctx.session.add(mail)
     return mail
 
+
+def _process_texts(note: Notification) -> Mapping[str, tuple[str, str]]:
+    """The e-mails a process writes in its own words (subject, body), by notification kind."""
+    kind = catalog.kinds().get((note.params or {}).get("process") or "")
+    return kind.labels.mails if kind else {}
+
+
+def _outcome_label(process: str | None, outcome: str) -> str | None:
+    """The msgid of an outcome in the words of its process (of any process when it is not known)."""
+    kinds = catalog.kinds()
+    found = [kinds[process]] if process in kinds else list(kinds.values())
+    for kind in found:
+        if outcome in kind.labels.outcomes:
+            return kind.labels.outcomes[outcome]
+    return None

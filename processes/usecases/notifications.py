@@ -17,19 +17,22 @@ def notify(ctx: Ctx, user_id: int, instance: Instance | None, kind: str, **param
     ctx.session.add(note)
     if ctx.services.settings.smtp is not None:
         ctx.session.flush()
-        mail.enqueue(ctx, ctx.session.get(User, user_id), note)
+        user = ctx.session.get(User, user_id)
+        if user is None:  # the notification's foreign key: flushed above, so the user exists
+            raise LookupError(f"notification for unknown user {user_id}")
+        mail.enqueue(ctx, user, note)
 
 
 def for_user(ctx: Ctx, limit: int = 50) -> list[Notification]:
-    return list(ctx.session.execute(select(Notification).where(Notification.user_id == ctx.user.id)
+    return list(ctx.session.execute(select(Notification).where(Notification.user_id == ctx.me.id)
                                     .order_by(Notification.id.desc()).limit(limit)).scalars())
 
 
 def unread_count(ctx: Ctx) -> int:
     return len(ctx.session.execute(select(Notification.id).where(
-        Notification.user_id == ctx.user.id, Notification.read_at.is_(None))).all())
+        Notification.user_id == ctx.me.id, Notification.read_at.is_(None))).all())
 
 
 def mark_all_read(ctx: Ctx) -> None:
-    ctx.session.execute(update(Notification).where(Notification.user_id == ctx.user.id,
+    ctx.session.execute(update(Notification).where(Notification.user_id == ctx.me.id,
                                                    Notification.read_at.is_(None)).values(read_at=ctx.now()))

@@ -8,10 +8,11 @@ from sqlalchemy import or_, select
 
 from forms.validate import N_
 from processes.catalog import clerical_keys
+from processes.university_time import start_of_day_utc
 from processes.usecases.access import reads_everything, visible_tasks_filter
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, denied
-from processes.usecases.timezone import start_of_day_utc
+from storage import audit
 from storage.models import (
     AuditEvent,
     ContentVersion,
@@ -25,16 +26,17 @@ from storage.models import (
 
 def inbox(ctx: Ctx) -> list[InboxTask]:
     """The user's ready tasks, the most urgent first."""
-    not_own = (InboxTask.assignee_id == ctx.user.id) | (Instance.started_by_id != ctx.user.id) \
-        | InboxTask.process_key.in_(clerical_keys())
+    me = ctx.me
+    not_own = or_(InboxTask.assignee_id == me.id, Instance.started_by_id != me.id,
+                  InboxTask.process_key.in_(clerical_keys()))
     rows = ctx.session.execute(select(InboxTask).join(Instance, InboxTask.instance_id == Instance.id)
-                               .where(visible_tasks_filter(ctx.user), not_own)
+                               .where(visible_tasks_filter(me), not_own)
                                .order_by(InboxTask.due_at.is_(None), InboxTask.due_at, InboxTask.created_at))
     return list(rows.scalars().unique())
 
 
 def my_submissions(ctx: Ctx) -> list[Instance]:
-    rows = ctx.session.execute(select(Instance).where(Instance.started_by_id == ctx.user.id)
+    rows = ctx.session.execute(select(Instance).where(Instance.started_by_id == ctx.me.id)
                                .order_by(Instance.created_at.desc()))
     return list(rows.scalars().unique())
 
@@ -72,6 +74,12 @@ def all_instances(ctx: Ctx, flt: InstanceFilter, limit: int = 200) -> list[Insta
 def require_auditor(ctx: Ctx) -> None:
     if ctx.user is None or not reads_everything(ctx.user):
         raise denied(Forbidden(N_("Only auditors may see this.")), "audit", "read")
+
+
+def verify_audit_trail(ctx: Ctx) -> audit.VerifyResult:
+    """Recompute the whole audit chain and name the first entry that was altered; auditors only."""
+    require_auditor(ctx)
+    return audit.verify(ctx.session)
 
 
 def timeline(ctx: Ctx, instance: Instance) -> list[AuditEvent]:
@@ -120,6 +128,7 @@ def documents_by_instance(ctx: Ctx, instance_ids: list[int]) -> dict[int, list[D
     if instance_ids:
         for doc in ctx.session.execute(select(Document).where(Document.instance_id.in_(instance_ids))
                                        .order_by(Document.id)).scalars():
+            assert doc.instance_id is not None  # selected by its instance id
             grouped.setdefault(doc.instance_id, []).append(doc)
     return grouped
 

@@ -1,4 +1,4 @@
-"""The demo organisation of CONTRACT.md; running it twice changes nothing."""
+"""The demo organisation of docs/API.md; running it twice changes nothing."""
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, literal_column, select, text
+from sqlalchemy import ColumnClause, bindparam, literal_column, select, text
 from sqlalchemy.orm import Session, lazyload
 
 from forms.validate import N_
@@ -26,7 +26,7 @@ LIGHT = (lazyload(Instance.definition), lazyload(Instance.started_by))
 
 # The status is written into the SQL, not bound: the planners of PostgreSQL (generic plans of
 # prepared statements) and SQLite use a partial index only when the query states its predicate.
-RUNNING = literal_column(f"'{Status.RUNNING.value}'")
+RUNNING: ColumnClause[str] = literal_column(f"'{Status.RUNNING.value}'")
 DUE_INDEX = "ix_instances_due_timer"
 
 

@@ -23,7 +23,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-# From docs ENGINE-NOTES.md, "Browser tests". Never `playwright install`: it downloads a browser.
+# Debian's chromium, headless, without a sandbox or background traffic. Never `playwright install`: it downloads
+# a browser.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 DEMO_PASSWORD = "e2e-demo-password-1"
@@ -61,7 +62,7 @@ def _free_port() -> int:
 
 
 def _kelisim_command() -> list[str]:
-    """The installed `kelisim` console script of this environment (CONTRACT.md)."""
+    """The installed `kelisim` console script of this environment (docs/API.md)."""
     script = Path(sys.executable).parent / "kelisim"
     return [str(script)] if script.exists() else [sys.executable, "-m", "web.cli"]
 

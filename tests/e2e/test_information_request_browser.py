@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from processes.usecases.timezone import local
+from processes.university_time import local
 from storage.models import utcnow
 from tests.e2e.helpers import log_in, log_out, submit
 

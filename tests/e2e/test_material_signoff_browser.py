@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from tests.e2e.test_speech_clearance_browser import (
-    log_in,
-    log_out,
+from tests.e2e.helpers import (
+    log_in_checked,
+    log_out_checked,
     pdf_to_text,
     submit_task_form,
 )
@@ -78,7 +78,7 @@ def test_material_signoff_end_to_end(kelisim_server, e2e_page, tmp_path):
     poster.write_bytes(POSTER)
 
     # 1. The unit head submits the material with two files at once.
-    log_in(page, server, "unit.head")
+    log_in_checked(page, server, "unit.head")
     page.locator("nav.main-nav a[href='/processes']").click()
     expect(page).to_have_url(re.compile(r"/processes$"))
     page.locator("a[href='/processes/material_signoff/new']").click()
@@ -108,10 +108,10 @@ def test_material_signoff_end_to_end(kelisim_server, e2e_page, tmp_path):
     expect(round_1.locator(".round-files")).to_contain_text("booklet.pdf")
     expect(round_1.locator(".round-files")).to_contain_text("poster.png")
     expect(page.locator(".badge-late")).to_have_count(0)  # 20 days ahead: not late (§7.4)
-    log_out(page)
+    log_out_checked(page)
 
     # 2. The MCD specialist sees both files, answers the checklist (one No) and returns the material.
-    log_in(page, server, "mcd.specialist")
+    log_in_checked(page, server, "mcd.specialist")
     open_inbox_task(page, "Review material")
     expect(page.locator("#changes-title")).to_contain_text("Files in this round")
     expect(page.locator("table.table-files tbody tr")).to_have_count(2)
@@ -131,10 +131,10 @@ def test_material_signoff_end_to_end(kelisim_server, e2e_page, tmp_path):
     expect(checklist).to_have_count(len(CHECKLIST))
     expect(page.locator("table.table-checklist tr.check-row-no")).to_have_count(1)
     expect(page.locator("table.table-checklist tr.check-row-no .remark-cell")).to_have_text(REMARK)
-    log_out(page)
+    log_out_checked(page)
 
     # 3. The unit head reads the comment and uploads a new version of the booklet; the poster is kept.
-    log_in(page, server, "unit.head")
+    log_in_checked(page, server, "unit.head")
     open_inbox_task(page, "Revise material")
     expect(page.locator(".comment-latest .comment-text")).to_have_text(COMMENT)
     expect(page.locator(".comment-latest .comment-meta")).to_contain_text("Return for revision")
@@ -161,10 +161,10 @@ def test_material_signoff_end_to_end(kelisim_server, e2e_page, tmp_path):
     expect(round_2.locator(".round-files li")).to_have_count(2)
     expect(round_2.locator(".round-files li").filter(has_text="booklet.pdf")).to_contain_text("version 2")
     expect(round_2.locator(".round-files li").filter(has_text="poster.png")).to_contain_text("version 1")
-    log_out(page)
+    log_out_checked(page)
 
     # 4. The specialist sees what changed and agrees.
-    log_in(page, server, "mcd.specialist")
+    log_in_checked(page, server, "mcd.specialist")
     open_inbox_task(page, "Review material")
     expect(page.locator("table.table-files tbody tr")).to_have_count(2)
     booklet_row = file_row(page, "booklet.pdf")
@@ -185,10 +185,10 @@ def test_material_signoff_end_to_end(kelisim_server, e2e_page, tmp_path):
     form.locator("input[name=decision][value=approve]").check()
     assert submit_task_form(page) == instance_id
     expect(page.locator(".badge-outcome-approved").first).to_be_visible()
-    log_out(page)
+    log_out_checked(page)
 
     # 5. The unit head downloads the sign-off sheet: it names the approved versions' fingerprints only.
-    log_in(page, server, "unit.head")
+    log_in_checked(page, server, "unit.head")
     page.goto(f"/instances/{instance_id}")
     expect(page.locator(".badge-status-completed").first).to_be_visible()
     expect(page.locator(".badge-outcome-approved").first).to_be_visible()
@@ -207,10 +207,10 @@ def test_material_signoff_end_to_end(kelisim_server, e2e_page, tmp_path):
     assert sha256(BOOKLET_V2) in sheet, f"booklet v2 {sha256(BOOKLET_V2)} not in the sheet:\n{sheet}"
     assert sha256(POSTER) in sheet, f"poster {sha256(POSTER)} not in the sheet:\n{sheet}"
     assert sha256(BOOKLET_V1) not in sheet, "the sheet names the superseded booklet version 1"
-    log_out(page)
+    log_out_checked(page)
 
     # 6. The head of MCD finds the material in the archive; the auditor reads its timeline.
-    log_in(page, server, "mcd.head")
+    log_in_checked(page, server, "mcd.head")
     page.locator("nav.main-nav a[href='/archive']").click()
     expect(page).to_have_url(re.compile(r"/archive$"))
     page.locator("#f-q").fill(TITLE)
@@ -226,9 +226,9 @@ def test_material_signoff_end_to_end(kelisim_server, e2e_page, tmp_path):
     rows.locator(".title-cell a").click()
     expect(page).to_have_url(re.compile(rf"/instances/{instance_id}$"))
     expect(page.locator("h1")).to_have_text(TITLE)
-    log_out(page)
+    log_out_checked(page)
 
-    log_in(page, server, "auditor")
+    log_in_checked(page, server, "auditor")
     page.locator("nav.main-nav a[href='/audit/instances']").click()
     expect(page).to_have_url(re.compile(r"/audit/instances$"))
     row = page.locator("table tbody tr").filter(has=page.locator(f"a[href='/instances/{instance_id}']"))
@@ -251,5 +251,5 @@ def test_material_signoff_end_to_end(kelisim_server, e2e_page, tmp_path):
     expect(completed.nth(1).locator(".comment-cell")).to_have_text(COMMENT)
     seqs = [int(s) for s in timeline.locator("td.num").all_inner_texts()]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs), seqs
-    log_out(page)
+    log_out_checked(page)
     assert "Traceback" not in server.log(), server.log()

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from processes.usecases.timezone import today_local
+from processes.university_time import today_local
 from storage.models import utcnow
 from tests.e2e.helpers import log_in, log_out, submit
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-import subprocess
-from pathlib import Path
 
 import pytest
 
+from tests.e2e.helpers import (
+    log_in_checked,
+    log_out_checked,
+    pdf_to_text,
+    submit_task_form,
+)
 from tests.helpers import event_date
 
 pytestmark = pytest.mark.e2e
@@ -20,36 +24,11 @@ FIRST_TEXT = "  Тезистер: университеттің қаржы-шар
 FINAL_TEXT = ("\n  Тезистер (қайта қаралған): қаржы-шаруашылық қызметінің қорытындылары.\n"
               "Екінші жол: стратегия туралы ештеңе жоқ.\n\nҮшінші абзац.   \n")
 COMMENT = "Қаржылық көрсеткіштерді қысқартыңыз, please."
-INSTANCE_URL = re.compile(r"/instances/(\d+)\?done=1$")
 
 
 def server_normalised(text: str) -> str:
     """What the server stores of a textarea: CRLF → LF, surrounding whitespace stripped."""
     return text.replace("\r\n", "\n").strip()
-
-
-def log_in(page, server, username: str) -> str:
-    """Log in through the form; return the full name the header shows."""
-    from playwright.sync_api import expect
-
-    page.goto("/login")
-    form = page.locator("form:has(#password)")
-    form.locator("#username").fill(username)
-    form.locator("#password").fill(server.password)
-    form.locator("button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/inbox$"))
-    expect(page.locator("header .user-name")).to_be_visible()
-    expect(page.locator("html")).to_have_attribute("lang", "en")
-    own_text = "e => Array.from(e.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join('')"
-    return page.locator("header .user-name").evaluate(own_text).strip()
-
-
-def log_out(page) -> None:
-    from playwright.sync_api import expect
-
-    page.locator("form.logout-form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/login$"))
-    expect(page.locator("#password")).to_be_visible()
 
 
 def open_inbox_task(page, task_name: str):
@@ -66,15 +45,6 @@ def open_inbox_task(page, task_name: str):
     return card
 
 
-def submit_task_form(page) -> int:
-    from playwright.sync_api import expect
-
-    page.locator("form.task-form button[type=submit]").click()
-    expect(page).to_have_url(INSTANCE_URL)
-    expect(page.locator(".alert-success")).to_be_visible()
-    return int(INSTANCE_URL.search(page.url).group(1))
-
-
 def test_speech_clearance_end_to_end(kelisim_server, e2e_page, tmp_path):
     from playwright.sync_api import expect
 
@@ -82,7 +52,7 @@ def test_speech_clearance_end_to_end(kelisim_server, e2e_page, tmp_path):
     date_value = event_date(20)
 
     # 1. The employee submits the text through "New request".
-    names = {"employee": log_in(page, server, "employee")}
+    names = {"employee": log_in_checked(page, server, "employee")}
     page.locator("nav.main-nav a[href='/processes']").click()
     expect(page).to_have_url(re.compile(r"/processes$"))
     page.locator("a[href='/processes/speech_clearance/new']").click()
@@ -102,10 +72,10 @@ def test_speech_clearance_end_to_end(kelisim_server, e2e_page, tmp_path):
     instance_id = submit_task_form(page)
     expect(page.locator("h1")).to_have_text(TITLE)
     expect(page.locator(".version .text-block").first).to_have_text(server_normalised(FIRST_TEXT))
-    log_out(page)
+    log_out_checked(page)
 
     # 2. The vice-rector for finance returns it for revision with a comment.
-    names["vr.finance"] = log_in(page, server, "vr.finance")
+    names["vr.finance"] = log_in_checked(page, server, "vr.finance")
     card = page.locator("li.task-card").filter(has_text=TITLE)
     expect(card).to_have_count(1)
     expect(card).to_contain_text("Clear speech text")
@@ -115,10 +85,10 @@ def test_speech_clearance_end_to_end(kelisim_server, e2e_page, tmp_path):
     page.locator("input[name=decision][value=revise]").check()
     page.locator("#field-comment").fill(COMMENT)
     assert submit_task_form(page) == instance_id
-    log_out(page)
+    log_out_checked(page)
 
     # 3. The employee sees the comment on the revision task, changes the text and resubmits.
-    log_in(page, server, "employee")
+    log_in_checked(page, server, "employee")
     open_inbox_task(page, "Revise speech text")
     expect(page.locator(".comment-latest .comment-text")).to_have_text(COMMENT)
     expect(page.locator(".comment-latest .comment-meta")).to_contain_text("Return for revision")
@@ -130,10 +100,10 @@ def test_speech_clearance_end_to_end(kelisim_server, e2e_page, tmp_path):
     expect(form.locator("#field-text")).to_have_value(server_normalised(FIRST_TEXT))
     form.locator("#field-text").fill(FINAL_TEXT)
     assert submit_task_form(page) == instance_id
-    log_out(page)
+    log_out_checked(page)
 
     # 4. The vice-rector sees version 2 and agrees.
-    log_in(page, server, "vr.finance")
+    log_in_checked(page, server, "vr.finance")
     open_inbox_task(page, "Clear speech text")
     latest = page.locator("details.version[open]")
     expect(latest).to_have_count(1)
@@ -143,10 +113,10 @@ def test_speech_clearance_end_to_end(kelisim_server, e2e_page, tmp_path):
     page.locator("input[name=decision][value=approve]").check()
     assert submit_task_form(page) == instance_id
     expect(page.locator(".badge-outcome-approved").first).to_be_visible()
-    log_out(page)
+    log_out_checked(page)
 
     # 5. The employee downloads the certificate; it names the fingerprint of the approved text.
-    log_in(page, server, "employee")
+    log_in_checked(page, server, "employee")
     page.goto(f"/instances/{instance_id}")
     expect(page.locator(".badge-status-completed").first).to_be_visible()
     expect(page.locator(".badge-outcome-approved").first).to_be_visible()
@@ -166,10 +136,10 @@ def test_speech_clearance_end_to_end(kelisim_server, e2e_page, tmp_path):
     assert download.suggested_filename.lower().endswith(".pdf")
     pdf_text = pdf_to_text(pdf_path)
     assert digest in re.sub(r"\s+", "", pdf_text), f"fingerprint {digest} not in the certificate:\n{pdf_text}"
-    log_out(page)
+    log_out_checked(page)
 
     # 6. The auditor finds the instance, reads its whole history, and verifies the audit chain.
-    log_in(page, server, "auditor")
+    log_in_checked(page, server, "auditor")
     page.locator("nav.main-nav a[href='/audit/instances']").click()
     expect(page).to_have_url(re.compile(r"/audit/instances$"))
     row = page.locator("table tbody tr").filter(has=page.locator(f"a[href='/instances/{instance_id}']"))
@@ -209,12 +179,5 @@ def test_speech_clearance_end_to_end(kelisim_server, e2e_page, tmp_path):
     result = server.cli("audit", "verify")
     assert result.returncode == 0
     assert result.stdout.startswith(f"ok: {checked} events, head {head}"), result.stdout
-    log_out(page)
+    log_out_checked(page)
     assert "Traceback" not in server.log(), server.log()
-
-
-def pdf_to_text(path: Path) -> str:
-    result = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, timeout=60,
-                            check=False)
-    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
-    return result.stdout.decode("utf-8")

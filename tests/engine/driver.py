@@ -7,11 +7,15 @@ from processes.engine import ProcessEngine, Run, UserTask
 
 
 class Driver:
-    """One instance; with persist, dumps() and restore() around every action (what every request does)."""
+    """One instance; with persist, dumps() and restore() around every action (what every request does).
+
+    seen lists the user tasks ready after the start and after each completion, in order.
+    """
 
     def __init__(self, engine: ProcessEngine, spec_json: str, persist: bool) -> None:
         self.engine, self.spec_json, self.persist = engine, spec_json, persist
         self.run: Run = engine.start(spec_json)
+        self.seen: list[str] = self.ready()
         self.cycle()
 
     def cycle(self) -> None:
@@ -29,11 +33,18 @@ class Driver:
         return task
 
     def complete(self, name: str, data: dict[str, Any]) -> None:
-        """Complete the ready task called name."""
+        """Complete the ready task called name and note the user tasks that became ready."""
         task_id = self.task(name).id
         self.cycle()
         self.run.complete(task_id, data)
         self.cycle()
+        self.seen += self.ready()
+
+    def outcome(self) -> str:
+        """The outcome of a completed instance."""
+        assert self.run.is_completed()
+        assert self.ready() == []
+        return str(self.run.data["outcome"])
 
     def fire(self) -> list[str]:
         """Fire due timers; return the names of those that fired."""

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
-import shutil
 import subprocess
 import sys
 import zlib
@@ -27,9 +25,10 @@ from processes.documents import (
 )
 from processes.speech_clearance import certificate
 from processes.speech_clearance.certificate import Certificate, render_certificate, render_certificate_html
+from tests.engine.pdf_helpers import HOSTILE, FetchSpy, pdf_text, squash
 
-# The certificate's msgids with their glossary translations (shared/policy/GLOSSARY.md);
-# the web catalogs should carry the same entries.
+# The certificate's msgids with their glossary translations; the web catalogs should carry the same
+# entries.
 CATALOG = {
     "M. Dulatov Kostanay Engineering and Economics University": (
         "М. Дулатов атындағы Қостанай инженерлік-экономикалық университеті",
@@ -106,25 +105,6 @@ def make_certificate(**changes: object) -> Certificate:
     return Certificate(**fields)  # type: ignore[arg-type]
 
 
-def pdf_text(pdf: bytes, tmp_path: Path) -> str:
-    """Extract the PDF's text with pdftotext, skipping (or failing in E2E mode) without it."""
-    executable = shutil.which("pdftotext")
-    if executable is None:
-        message = "pdftotext (Debian package poppler-utils) is not installed"
-        if os.environ.get("KELISIM_REQUIRE_E2E") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    source = tmp_path / "document.pdf"
-    source.write_bytes(pdf)
-    command = [executable, "-enc", "UTF-8", str(source), "-"]
-    return subprocess.run(command, capture_output=True, check=True).stdout.decode("utf-8")
-
-
-def squash(text: str) -> str:
-    """Remove all whitespace, so text broken across lines still matches."""
-    return re.sub(r"\s+", "", text)
-
-
 def pdf_payloads(pdf: bytes) -> bytes:
     """Return every stream of the PDF, inflated where it is compressed."""
     chunks = []
@@ -134,29 +114,6 @@ def pdf_payloads(pdf: bytes) -> bytes:
         except zlib.error:
             chunks.append(match.group(1))
     return b"\n".join(chunks)
-
-
-class FetchSpy:
-    """Record each URL WeasyPrint asks for and whether the fetcher served or refused it."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.calls: list[tuple[str, str]] = []
-        original = AssetFetcher.fetch
-
-        def spy(fetcher: AssetFetcher, url: str, headers: dict[str, str] | None = None):
-            try:
-                response = original(fetcher, url, headers)
-            except AssetRefused:
-                self.calls.append((url, "refused"))
-                raise
-            self.calls.append((url, "served"))
-            return response
-
-        monkeypatch.setattr(AssetFetcher, "fetch", spy)
-
-    def outcome(self, prefix: str) -> set[str]:
-        """Return the outcomes of the calls whose URL starts with ``prefix``."""
-        return {result for url, result in self.calls if url.startswith(prefix)}
 
 
 @pytest.fixture(scope="module")
@@ -200,23 +157,21 @@ def test_missing_catalogs_fall_back_to_english_labels(tmp_path: Path) -> None:
 def test_labels_are_extractable_msgids() -> None:
     from jinja2.ext import babel_extract
 
-    template = certificate.TEMPLATES / "certificate.html"
-    with open(template, "rb") as source:
-        found = {
-            message
-            for _, _, message, _ in babel_extract(
-                source, ["_", "gettext"], [], {"extensions": "jinja2.ext.i18n"}
-            )
-        }
+    found = set()
+    # The certificate's own labels and those of the shared base and macros it is built on.
+    for template in (
+        certificate.TEMPLATES / "certificate.html",
+        documents.TEMPLATES_DIR / "document_base.html",
+        documents.TEMPLATES_DIR / "document_macros.html",
+    ):
+        with open(template, "rb") as source:
+            found |= {
+                message
+                for _, _, message, _ in babel_extract(
+                    source, ["_", "gettext"], [], {"extensions": "jinja2.ext.i18n"}
+                )
+            }
     assert found == set(CATALOG)
-
-
-HOSTILE = {
-    "img": '<img src="file:///etc/passwd">',
-    "link": '<link rel=stylesheet href="http://169.254.169.254/">',
-    "style": "<style>@font-face{src:url(file:///etc/passwd)} "
-    "body{background:url(http://169.254.169.254/x)}</style>",
-}
 
 
 def test_user_data_is_escaped_and_never_fetched(

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from processes.documents import TEMPLATES_DIR
 from processes.information_request import letters
 from processes.information_request.letters import (
     UNIVERSITY_ADDRESSES,
@@ -28,7 +29,7 @@ from processes.information_request.letters import (
     render_letter,
     render_letter_html,
 )
-from tests.engine.test_documents import HOSTILE, FetchSpy, pdf_text, squash
+from tests.engine.pdf_helpers import HOSTILE, FetchSpy, pdf_text, squash
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "web" / "translations"
 ISSUED = datetime(2026, 4, 28, 5, 0, tzinfo=UTC)  # 28.04.2026 in Almaty
@@ -361,11 +362,18 @@ def test_paragraphs_keep_blank_line_breaks() -> None:
 def test_letter_labels_are_translated_in_the_catalogs() -> None:
     from jinja2.ext import babel_extract
 
-    with open(letters.TEMPLATES / "letter.html", "rb") as source:
-        found = {
-            message
-            for _, _, message, _ in babel_extract(source, ["_", "gettext"], [], {"extensions": "jinja2.ext.i18n"})
-        }
+    found = set()
+    # The letter's own labels and those of the shared base and macros it is built on.
+    for template in (
+        letters.TEMPLATES / "letter.html",
+        TEMPLATES_DIR / "document_base.html",
+        TEMPLATES_DIR / "document_macros.html",
+    ):
+        with open(template, "rb") as source:
+            found |= {
+                message
+                for _, _, message, _ in babel_extract(source, ["_", "gettext"], [], {"extensions": "jinja2.ext.i18n"})
+            }
     assert len(found) > 20
     with open(TRANSLATIONS / "messages.pot", "rb") as src:
         assert found <= {m.id for m in read_po(src)}

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from processes.engine import ProcessEngine, Run, ScriptError, TaskNotReady, UserTask
+from processes.engine import ProcessEngine, ScriptError, TaskNotReady, UserTask
+from tests.engine.driver import Driver as BaseDriver
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -61,43 +62,8 @@ def submission(**overrides: Any) -> dict[str, Any]:
     return data | overrides
 
 
-class Driver:
-    """Drive one instance by task name; with persist, dumps() and restore() around every action."""
-
-    def __init__(self, engine: ProcessEngine, spec_json: str, persist: bool) -> None:
-        """Start a new instance."""
-        self.engine, self.spec_json, self.persist = engine, spec_json, persist
-        self.run: Run = engine.start(spec_json)
-        self.seen: list[str] = self.ready()
-        self.cycle()
-
-    def cycle(self) -> None:
-        """Save and reload the instance when persisting."""
-        if self.persist:
-            self.run = self.engine.restore(self.spec_json, self.run.dumps())
-
-    def ready(self) -> list[str]:
-        """Return the names of the ready user tasks."""
-        return [task.name for task in self.run.ready_user_tasks()]
-
-    def task(self, name: str) -> UserTask:
-        """Return the single ready user task with this name."""
-        (task,) = [t for t in self.run.ready_user_tasks() if t.name == name]
-        return task
-
-    def complete(self, name: str, data: dict[str, Any]) -> None:
-        """Complete the ready task called name and note the user tasks that became ready."""
-        task_id = self.task(name).id
-        self.cycle()
-        self.run.complete(task_id, data)
-        self.cycle()
-        self.seen += self.ready()
-
-    def outcome(self) -> str:
-        """Return the outcome of a completed instance."""
-        assert self.run.is_completed()
-        assert self.ready() == []
-        return str(self.run.data["outcome"])
+class Driver(BaseDriver):
+    """The shared driver, plus the steps of this process."""
 
     def to_review(self, **overrides: Any) -> None:
         """Submit material on time so that it waits for the MCD specialist."""

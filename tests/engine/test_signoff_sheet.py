@@ -23,10 +23,10 @@ from processes.material_signoff.sheet import (
     render_signoff_sheet,
     render_signoff_sheet_html,
 )
-from tests.engine.test_documents import HOSTILE, FetchSpy, pdf_text, squash
+from tests.engine.pdf_helpers import HOSTILE, FetchSpy, pdf_text, squash
 
-# The sheet's msgids with their glossary translations (shared/policy/GLOSSARY.md); those the
-# certificate or the web interface already use keep their existing translations.
+# The sheet's msgids with their glossary translations; those the certificate or the web interface
+# already use keep their existing translations.
 CATALOG = {
     "M. Dulatov Kostanay Engineering and Economics University": (
         "М. Дулатов атындағы Қостанай инженерлік-экономикалық университеті",
@@ -276,14 +276,20 @@ def test_unknown_codes_print_as_they_are(catalogs: Path) -> None:
 def test_labels_are_extractable_msgids() -> None:
     from jinja2.ext import babel_extract
 
-    template = sheet_module.TEMPLATES / "signoff_sheet.html"
-    with open(template, "rb") as source:
-        found = {
-            message
-            for _, _, message, _ in babel_extract(
-                source, ["_", "gettext"], [], {"extensions": "jinja2.ext.i18n"}
-            )
-        }
+    found = set()
+    # The sheet's own labels and those of the shared base and macros it is built on.
+    for template in (
+        sheet_module.TEMPLATES / "signoff_sheet.html",
+        documents.TEMPLATES_DIR / "document_base.html",
+        documents.TEMPLATES_DIR / "document_macros.html",
+    ):
+        with open(template, "rb") as source:
+            found |= {
+                message
+                for _, _, message, _ in babel_extract(
+                    source, ["_", "gettext"], [], {"extensions": "jinja2.ext.i18n"}
+                )
+            }
     assert found == set(CATALOG)
 
 

@@ -16,8 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from processes.usecases.timezone import UNIVERSITY_TZ
-from processes.workdays import WorkCalendar
+from processes.university_time import UNIVERSITY_TZ, WorkCalendar
 
 CAL = WorkCalendar()
 

@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from storage import audit
-from tests.service.test_speech_clearance import start_and_submit
+from tests.service.helpers import start_and_submit
 
 
 def _drop_guard(conn):

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from processes.university_time import UNIVERSITY_TZ
 from processes.usecases import calendar
 from processes.usecases.errors import Forbidden, Invalid
-from processes.usecases.timezone import UNIVERSITY_TZ
 from storage import audit
 from storage.models import AuditEvent, CalendarDay
 

@@ -9,7 +9,7 @@ from processes.usecases import instances
 from processes.usecases.errors import Conflict
 from storage import audit
 from storage.models import AuditEvent
-from tests.service.test_speech_clearance import load, my_task, start_and_submit
+from tests.service.helpers import load, my_task, start_and_submit
 
 THREADS = 20
 TRIALS = 3

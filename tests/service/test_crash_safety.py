@@ -84,7 +84,7 @@ def test_kill_during_pdf_rendering(act, db_url, factory, services, tmp_path):
     from processes.usecases import instances
     from processes.worker import tick
     from storage.models import Document, Instance, InstanceState
-    from tests.service.test_speech_clearance import my_task, start_and_submit
+    from tests.service.helpers import my_task, start_and_submit
 
     iid = start_and_submit(act)
     act("vr.finance", instances.complete_task, my_task(act, "vr.finance", iid).id, {"decision": "approve"})

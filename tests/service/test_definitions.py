@@ -10,7 +10,7 @@ from processes.usecases import deploy, instances
 from processes.usecases.context import Services
 from storage.db import transaction
 from storage.models import Instance, InstanceState, ProcessDefinition
-from tests.service.test_speech_clearance import load, my_task, start_and_submit
+from tests.service.helpers import load, my_task, start_and_submit
 
 
 def test_new_version_on_change_and_old_instances_keep_theirs(act, factory, services, engine_dir, tmp_path):

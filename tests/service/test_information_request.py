@@ -26,7 +26,6 @@ from storage.models import (
     OutboxMail,
     User,
 )
-from tests.service.test_mail import smtp_server  # noqa: F401 - the local SMTP server fixture
 
 KEY = "information_request"
 # Monday 2 Nov 2026, 10:30 in Almaty: 10 working days -> Monday 16 Nov 2026 (no holiday in between)
@@ -450,9 +449,9 @@ def test_inbox_rows_are_cancelled_never_duplicated(act, factory):
     assert inst(factory, iid).outcome == "provided"
 
 
-def test_letter_reaches_the_requester_by_smtp_with_the_pdf(act, factory, services, smtp_server):  # noqa: F811
+def test_letter_reaches_the_requester_by_smtp_with_the_pdf(act, factory, services, smtp_server):
     """Dispatch by e-mail: the worker renders the letter, then sends it attached, in the request's language."""
-    from tests.service.test_mail import with_mail
+    from tests.service.helpers import with_mail
 
     inbox, port = smtp_server
     with_mail(services, port)
@@ -478,14 +477,14 @@ def test_letter_reaches_the_requester_by_smtp_with_the_pdf(act, factory, service
     assert chain_ok(factory)
 
 
-def test_mail_server_down_blocks_nothing_and_the_administrator_sees_it(act, factory, services, smtp_server):  # noqa: F811
+def test_mail_server_down_blocks_nothing_and_the_administrator_sees_it(act, factory, services, smtp_server):
     """SMTP unreachable at dispatch: the request is answered anyway; the letter's e-mail is retried, then
     given up and shown to the administrator, who sends it again once the server is back."""
     from dataclasses import replace
 
     from processes.mailer import MAX_ATTEMPTS, send_pending
     from processes.usecases import admin
-    from tests.service.test_mail import free_port, with_mail
+    from tests.service.helpers import free_port, with_mail
 
     inbox, port = smtp_server
     with_mail(services, free_port())  # nothing listens there

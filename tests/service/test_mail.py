@@ -1,54 +1,15 @@
 """E-mail through a real local SMTP server: written with its cause, sent by the worker after commit."""
 from __future__ import annotations
 
-import socket
-from dataclasses import replace
-from email import message_from_bytes
 from email.header import decode_header, make_header
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from processes.mailer import MAX_ATTEMPTS, send_pending
-from processes.usecases.context import SmtpSettings
 from processes.worker import tick
 from storage import audit
 from storage.models import AuditEvent, OutboxMail
-from tests.conftest import ROOT
-from tests.service.test_speech_clearance import start_and_submit
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
-
-
-def with_mail(services, port):
-    services.settings = replace(services.settings, smtp=SmtpSettings(host="127.0.0.1", port=port,
-                                                                     sender="kelisim@kineu.test"),
-                                translations_dir=ROOT / "web" / "translations")
+from tests.service.helpers import free_port, start_and_submit, with_mail
 
 
 def test_new_task_mail_reaches_the_approver(act, factory, services, smtp_server):

@@ -8,8 +8,8 @@ from processes.usecases import instances
 from processes.worker import tick
 from storage import audit
 from storage.models import AuditEvent, Document
-from tests.engine.test_documents import pdf_text
-from tests.service.test_speech_clearance import my_task, start_and_submit
+from tests.engine.pdf_helpers import pdf_text
+from tests.service.helpers import my_task, start_and_submit
 
 
 def approve(act) -> int:

@@ -10,26 +10,9 @@ import processes.speech_clearance.kind  # noqa: F401 - registers the process kin
 from processes.usecases import files, instances, queries
 from processes.usecases.errors import Conflict, Forbidden, Invalid, NotFound
 from storage import audit
-from storage.models import AuditEvent, ContentVersion, Document, InboxTask, Instance
+from storage.models import AuditEvent, ContentVersion, Document, Instance
 from tests.helpers import submission
-
-
-def start_and_submit(act, username="employee", **data):
-    inst = act(username, instances.start_instance, "speech_clearance")
-    task = act(username, lambda c: instances.ready_tasks(c, c.session.get(Instance, inst.id))[0])
-    act(username, instances.complete_task, task.id, submission(**data))
-    return inst.id
-
-
-def my_task(act, username, instance_id) -> InboxTask:
-    rows = act(username, lambda c: [t for t in queries.inbox(c) if t.instance_id == instance_id])
-    assert len(rows) == 1, rows
-    return rows[0]
-
-
-def load(factory, instance_id) -> Instance:
-    with factory() as s:
-        return s.get(Instance, instance_id)
+from tests.service.helpers import load, my_task, start_and_submit
 
 
 def test_finance_text_is_routed_to_vice_rector_and_approved(act, factory):

@@ -12,7 +12,7 @@ from processes.usecases.errors import Conflict
 from processes.worker import tick
 from storage import audit
 from storage.models import AuditEvent, InboxTask, Notification, User
-from tests.service.test_speech_clearance import load, my_task, start_and_submit
+from tests.service.helpers import load, my_task, start_and_submit
 
 
 def actions(factory, iid):

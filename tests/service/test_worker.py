@@ -23,7 +23,7 @@ from storage.db import transaction
 from storage.models import AuditEvent, Instance, InstanceState, User
 from tests.conftest import PG_URL
 from tests.helpers import submission
-from tests.service.test_speech_clearance import load, my_task, start_and_submit
+from tests.service.helpers import load, my_task, start_and_submit
 
 pg_only = pytest.mark.skipif(not PG_URL.startswith("postgresql"),
                              reason="needs PostgreSQL (KELISIM_DATABASE_URL=postgresql+psycopg://...): "

@@ -92,7 +92,7 @@ def test_request_and_council_forms_label_every_control(client):
     import io
     from datetime import timedelta
 
-    from processes.usecases.timezone import local
+    from processes.university_time import local
     from storage.models import utcnow
 
     reg, amd, mcd = api_token(client, "registry"), api_token(client, "amd.head"), api_token(client, "mcd.head")

@@ -1,4 +1,4 @@
-"""The JSON API v1 of CONTRACT.md, end to end through the Flask client."""
+"""The JSON API v1 of docs/API.md, end to end through the Flask client."""
 from __future__ import annotations
 
 import hashlib

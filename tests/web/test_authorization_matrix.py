@@ -145,7 +145,7 @@ def request_world(client):
     with its letter."""
     from datetime import timedelta
 
-    from processes.usecases.timezone import local
+    from processes.university_time import local
     from storage.models import utcnow
 
     reg, rector = api_token(client, "registry"), api_token(client, "rector")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from processes.usecases.timezone import local
+from processes.university_time import local
 from storage.models import utcnow
 from tests.conftest import api_token, csrf_from, login
 from tests.helpers import api_complete as complete

@@ -14,7 +14,7 @@ from storage import audit
 from storage.db import transaction
 from storage.models import AuditEvent, Instance, InstanceState
 from tests.conftest import csrf_from, login
-from tests.service.test_speech_clearance import load, start_and_submit
+from tests.service.helpers import load, start_and_submit
 
 
 @pytest.fixture

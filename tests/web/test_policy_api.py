@@ -1,4 +1,4 @@
-"""The policy over the JSON API (CONTRACT.md) and its pages: editions, clauses, history, proposals."""
+"""The policy over the JSON API (docs/API.md) and its pages: editions, clauses, history, proposals."""
 from __future__ import annotations
 
 import io
@@ -13,7 +13,7 @@ NEW = "МКБ шұғыл сұрау салуларына жауап 2 сағат
 
 
 def amend(client, changes=None, effective=None):
-    from processes.usecases.timezone import today_local
+    from processes.university_time import today_local
     from storage.models import utcnow
 
     amd, mcd, sec, rector = (api_token(client, u) for u in ("amd.head", "mcd.head", "council.secretary", "rector"))

@@ -15,7 +15,7 @@ from processes.usecases import instances
 from processes.usecases.errors import Invalid
 from web.auth import api_auth
 from web.process_pages import NavItem
-from web.unit_of_work import commit, ctx, date_arg
+from web.unit_of_work import ctx, date_arg
 
 bp = Blueprint("requests", __name__)
 NAV = [NavItem("requests.page", N_("Requests register"), register.READERS, order=30)]
@@ -64,9 +64,8 @@ def dispatch(instance_id: int):
         ir.record_dispatch(c, instance_id, data)
     except Invalid as error:
         errors = {k: m.render(_) for k, m in error.errors.items()}
-        return pages.render_instance(c, instances.get_instance(c, instance_id), dispatch_values=data,
-                                     dispatch_errors=errors, status=422)
-    commit()
+        return pages.render_instance(c, instances.get_instance(c, instance_id),
+                                     details_extra={"dispatch_values": data}, form_errors=errors, status=422)
     return redirect(url_for("pages.instance", instance_id=instance_id, done=1))
 
 
@@ -78,7 +77,6 @@ def api_dispatch(instance_id: int):
         abort(400, description="The body must be {\"data\": {...}} and nothing else.")
     c = ctx()
     req = ir.record_dispatch(c, instance_id, body["data"])
-    commit()
     return jsonify(row_json(register.entry(c, req)))
 
 

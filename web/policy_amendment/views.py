@@ -1,5 +1,5 @@
 """The Information Policy itself: the current edition (by section, searchable), every edition, each
-clause's history, and the JSON API of CONTRACT.md for editions and clauses."""
+clause's history, and the JSON API of docs/API.md for editions and clauses."""
 from __future__ import annotations
 
 from typing import Any
@@ -11,8 +11,8 @@ from forms.validate import N_
 from processes.catalog import kind_of
 from processes.policy_amendment import policy
 from processes.policy_amendment.policy_text import is_clause_number, section_of
+from processes.university_time import today_local
 from processes.usecases import instances
-from processes.usecases.timezone import today_local
 from web.auth import api_auth
 from web.process_pages import NavItem
 from web.unit_of_work import ctx
@@ -74,7 +74,7 @@ def clause_history(clause: str):
                            policy.current_edition(c).number)
 
 
-# --- JSON API (CONTRACT.md) --------------------------------------------------------------------
+# --- JSON API (docs/API.md) ---------------------------------------------------------------------
 
 def _edition_json(ed) -> dict[str, Any]:
     return {"number": ed.number, "effective_from": _iso(ed.effective_from), "approved_at": _iso(ed.approved_at),

@@ -1,6 +1,10 @@
-"""The Republic of Kazakhstan working-day calendar and due dates counted in working days (§11.2).
+"""The university's time, in one place: stored UTC, shown and reasoned about in Asia/Almaty; the
+Republic of Kazakhstan working-day calendar and due dates counted in working days (§11.2).
 
-Pure: no database, no web framework. The official calendar comes from the `holidays` package
+Pure: no database, no web framework. Every conversion between UTC and university time, the start
+and end of a local day, and today's local date are here; no other module defines the zone.
+
+The official calendar comes from the `holidays` package
 (`holidays.country_holidays("KZ")`: public holidays, the days off that replace a holiday falling
 on a weekend, and the transfers the package already knows); the administrator's table adds the
 transfers the government announces every year (see processes.usecases.calendar).
@@ -21,15 +25,51 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import holidays
 
-from processes.usecases.timezone import UNIVERSITY_TZ
-
+UNIVERSITY_TZ = ZoneInfo("Asia/Almaty")
 COUNTRY = "KZ"
 ONE_DAY = timedelta(days=1)
 SATURDAY = 5
 
+
+# --- university time ---------------------------------------------------------------------------
+
+def local(moment: datetime) -> datetime:
+    """An aware moment as university (Asia/Almaty) time."""
+    return moment.astimezone(UNIVERSITY_TZ)
+
+
+def local_date(moment: datetime) -> date:
+    """The Asia/Almaty calendar date of an aware moment."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("naive datetime refused; use an aware datetime")
+    return moment.astimezone(UNIVERSITY_TZ).date()
+
+
+def today_local(now: datetime) -> date:
+    """Today's date in university time, `now` being the current moment (e.g. `ctx.now()`)."""
+    return now.astimezone(UNIVERSITY_TZ).date()
+
+
+def utc_at(day: date, at: time) -> datetime:
+    """The moment `at` o'clock on `day` in Asia/Almaty, as an aware UTC datetime."""
+    return datetime.combine(day, at, tzinfo=UNIVERSITY_TZ).astimezone(UTC)
+
+
+def start_of_day_utc(day: date) -> datetime:
+    """Midnight at the start of `day` in Asia/Almaty, as an aware UTC datetime."""
+    return utc_at(day, time(0, 0))
+
+
+def end_of_day_utc(day: date) -> datetime:
+    """The end of `day` in Asia/Almaty (the next local midnight), as an aware UTC datetime."""
+    return utc_at(day + ONE_DAY, time(0, 0))
+
+
+# --- the working-day calendar ------------------------------------------------------------------
 
 class WorkCalendar:
     """Working days on the Republic of Kazakhstan calendar, with the administrator's overrides."""
@@ -118,7 +158,7 @@ class WorkCalendar:
     def due_at(self, received_at: datetime, n: int = 10) -> datetime:
         """The deadline for something received at `received_at` with `n` working days to answer.
 
-        Rule (§11.2, CONTRACT.md): take the LOCAL date of receipt in Asia/Almaty (UTC+5); the
+        Rule (§11.2, docs/API.md): take the LOCAL date of receipt in Asia/Almaty (UTC+5); the
         deadline is the END of the n-th working day after that date, i.e. the next local
         midnight (24:00 Asia/Almaty of that day = 19:00 UTC the same day). The day of receipt
         never counts, whatever the time of receipt and whether or not it is a working day; a
@@ -131,18 +171,6 @@ class WorkCalendar:
         if n < 1:
             raise ValueError("n must be at least 1")
         return end_of_day_utc(self.due_day(received_at, n))
-
-
-def local_date(moment: datetime) -> date:
-    """The Asia/Almaty calendar date of an aware moment."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("naive datetime refused; use an aware datetime")
-    return moment.astimezone(UNIVERSITY_TZ).date()
-
-
-def end_of_day_utc(day: date) -> datetime:
-    """The end of `day` in Asia/Almaty (the next local midnight), as an aware UTC datetime."""
-    return datetime.combine(day + ONE_DAY, time(0, 0), tzinfo=UNIVERSITY_TZ).astimezone(UTC)
 
 
 def _plain_date(d: date) -> date:

@@ -1,12 +1,13 @@
-"""Registration numbers such as SC-2026-00042: one gap-free counter per prefix and year."""
+"""The numbers documents and requests carry (their `reg_number`), such as SC-2026-00042: one gap-free
+counter per prefix and year (the `RegistrationCounter` rows); and the codes that verify a document."""
 from __future__ import annotations
 
 import secrets
 
 from sqlalchemy import select
 
+from processes.university_time import local
 from processes.usecases.context import Ctx
-from processes.usecases.timezone import local
 from storage.models import RegistrationCounter
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
