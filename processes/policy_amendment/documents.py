@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from processes.documents import (
@@ -385,7 +386,7 @@ def change_columns(change: ChangeLine) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def _section_headings(sections: Mapping[object, str]) -> dict[int, str]:
+def _section_headings(sections: Mapping[Any, str]) -> dict[int, str]:
     """Return the section headings keyed by int (JSON's "7" is accepted as 7)."""
     if not isinstance(sections, Mapping):
         raise ValueError("sections must map section numbers to headings")
