@@ -3,109 +3,75 @@ from __future__ import annotations
 
 from typing import Any
 
-_ERR = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+ERR = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
-def _ok(description: str, schema: dict[str, Any] | None = None, status: str = "200") -> dict[str, Any]:
+def ok(description: str, schema: dict[str, Any] | None = None, status: str = "200") -> dict[str, Any]:
     body: dict[str, Any] = {"description": description}
     if schema is not None:
         body["content"] = {"application/json": {"schema": schema}}
-    return {status: body, "400": _ERR, "401": _ERR, "403": _ERR, "404": _ERR}
+    return {status: body, "400": ERR, "401": ERR, "403": ERR, "404": ERR}
 
 
-def _ref(name: str) -> dict[str, str]:
+def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _id_param(name: str, kind: str = "integer") -> dict[str, Any]:
+def id_param(name: str, kind: str = "integer") -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
 
 
+def array(name: str) -> dict[str, Any]:
+    return {"type": "array", "items": ref(name)}
+
+
 def _paths() -> dict[str, Any]:
-    array = lambda name: {"type": "array", "items": _ref(name)}  # noqa: E731
     return {
         "/api/v1/tokens": {"post": {
             "summary": "Exchange username and password for a bearer token", "security": [],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Credentials")}}},
-            "responses": {"201": {"description": "Token", "content": {"application/json": {"schema": _ref("Token")}}},
-                          "400": _ERR, "401": _ERR, "429": _ERR}}},
+            "requestBody": {"required": True, "content": {"application/json": {"schema": ref("Credentials")}}},
+            "responses": {"201": {"description": "Token", "content": {"application/json": {"schema": ref("Token")}}},
+                          "400": ERR, "401": ERR, "429": ERR}}},
         "/api/v1/processes": {"get": {"summary": "Deployed processes",
-                                      "responses": _ok("Processes", array("Process"))}},
+                                      "responses": ok("Processes", array("Process"))}},
         "/api/v1/processes/{key}/instances": {"post": {
-            "summary": "Start an instance", "parameters": [_id_param("key", "string")],
-            "responses": _ok("Started", _ref("Started"), "201")}},
-        "/api/v1/instances/{id}": {"get": {"summary": "One instance", "parameters": [_id_param("id")],
-                                           "responses": _ok("Instance", _ref("Instance"))}},
+            "summary": "Start an instance", "parameters": [id_param("key", "string")],
+            "responses": ok("Started", ref("Started"), "201")}},
+        "/api/v1/instances/{id}": {"get": {"summary": "One instance", "parameters": [id_param("id")],
+                                           "responses": ok("Instance", ref("Instance"))}},
         "/api/v1/instances/{id}/events": {"get": {"summary": "The instance's audit entries, oldest first",
-                                                  "parameters": [_id_param("id")],
-                                                  "responses": _ok("Events", array("Event"))}},
+                                                  "parameters": [id_param("id")],
+                                                  "responses": ok("Events", array("Event"))}},
         "/api/v1/instances/{id}/files": {"post": {
-            "summary": "Attach a file", "parameters": [_id_param("id")],
+            "summary": "Attach a file", "parameters": [id_param("id")],
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                 "type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
                 "required": ["file"]}}}},
-            "responses": {**_ok("Stored", _ref("File"), "201"), "413": _ERR, "422": _ERR}}},
-        "/api/v1/tasks": {"get": {"summary": "The caller's ready tasks", "responses": _ok("Tasks", array("Task"))}},
+            "responses": {**ok("Stored", ref("File"), "201"), "413": ERR, "422": ERR}}},
+        "/api/v1/tasks": {"get": {"summary": "The caller's ready tasks", "responses": ok("Tasks", array("Task"))}},
         "/api/v1/tasks/{id}": {"get": {"summary": "A task with its form (JSON Schema) and prefill",
-                                       "parameters": [_id_param("id", "string")],
-                                       "responses": _ok("Task", _ref("TaskDetail"))}},
+                                       "parameters": [id_param("id", "string")],
+                                       "responses": ok("Task", ref("TaskDetail"))}},
         "/api/v1/tasks/{id}/complete": {"post": {
-            "summary": "Complete a task", "parameters": [_id_param("id", "string")],
+            "summary": "Complete a task", "parameters": [id_param("id", "string")],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["data"], "additionalProperties": False,
                 "properties": {"data": {"type": "object"}}}}}},
-            "responses": {**_ok("Completed", _ref("Completed")), "409": _ERR,
+            "responses": {**ok("Completed", ref("Completed")), "409": ERR,
                           "422": {"description": "Invalid data", "content": {"application/json": {
-                              "schema": _ref("ValidationError")}}}}}},
-        "/api/v1/files/{id}": {"get": {"summary": "Download a file", "parameters": [_id_param("id")],
-                                       "responses": {"200": {"description": "The bytes"}, "404": _ERR}}},
-        "/api/v1/documents/{id}": {"get": {"summary": "Download an issued PDF", "parameters": [_id_param("id")],
-                                           "responses": {"200": {"description": "application/pdf"}, "404": _ERR}}},
+                              "schema": ref("ValidationError")}}}}}},
+        "/api/v1/files/{id}": {"get": {"summary": "Download a file", "parameters": [id_param("id")],
+                                       "responses": {"200": {"description": "The bytes"}, "404": ERR}}},
+        "/api/v1/documents/{id}": {"get": {"summary": "Download an issued PDF", "parameters": [id_param("id")],
+                                           "responses": {"200": {"description": "application/pdf"}, "404": ERR}}},
         "/api/v1/audit/events": {"get": {
             "summary": "Audit entries (auditors)",
             "parameters": [{"name": n, "in": "query", "required": False, "schema": {"type": t}}
                            for n, t in (("instance", "integer"), ("actor", "string"), ("action", "string"),
                                         ("since", "string"), ("until", "string"))],
-            "responses": _ok("Events", array("Event"))}},
+            "responses": ok("Events", array("Event"))}},
         "/api/v1/audit/verify": {"get": {"summary": "Recompute the audit chain (auditors)",
-                                         "responses": _ok("Result", _ref("Verify"))}},
-        "/api/v1/information-requests": {"get": {
-            "summary": "The register of written information requests (registry, rector, auditors); overdue first",
-            "parameters": [{"name": n, "in": "query", "required": False, "schema": s}
-                           for n, s in (("q", {"type": "string"}),
-                                        ("status", {"type": "string", "enum": ["open", "overdue", "answered"]}),
-                                        ("outcome", {"type": "string",
-                                                     "enum": ["provided", "provided_partly", "refused"]}),
-                                        ("since", {"type": "string", "format": "date"}),
-                                        ("until", {"type": "string", "format": "date"}))],
-            "responses": _ok("Register entries", array("RegisterEntry"))}},
-        "/api/v1/policy/editions": {"get": {"summary": "Every edition of the policy, oldest first",
-                                            "responses": _ok("Editions", array("Edition"))}},
-        "/api/v1/policy/editions/{n}": {"get": {
-            "summary": "One edition with all its clauses", "parameters": [_id_param("n")],
-            "responses": _ok("Edition", _ref("EditionDetail"))}},
-        "/api/v1/policy/editions/{n}/clauses/{clause}": {"get": {
-            "summary": "One clause as it reads in an edition",
-            "parameters": [_id_param("n"), _id_param("clause", "string")],
-            "responses": _ok("Clause", _ref("Clause"))}},
-        "/api/v1/policy/clauses/{clause}/history": {"get": {
-            "summary": "Every edition a clause appeared in, with the amendment that changed it",
-            "parameters": [_id_param("clause", "string")], "responses": _ok("History", array("ClauseHistory"))}},
-        "/api/v1/policy/proposals/{id}": {"get": {
-            "summary": "An amendment proposal: its changes, their word diff against the current edition, conflicts",
-            "parameters": [_id_param("id")], "responses": {**_ok("Proposal", {"type": "object"}), "409": _ERR}}},
-        "/api/v1/instances/{id}/dispatch": {"post": {
-            "summary": "Record how an information request's letter was sent (registry): method email|post|in_person",
-            "parameters": [_id_param("id")],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["data"], "additionalProperties": False,
-                "properties": {"data": {"type": "object"}}}}}},
-            "responses": {**_ok("Register entry", _ref("RegisterEntry")), "409": _ERR, "422": _ERR}}},
-        "/api/v1/instances/{id}/letter": {"get": {
-            "summary": "The answer or refusal letter of an information request: a redirect to the document",
-            "parameters": [_id_param("id")],
-            "responses": {"303": {"description": "See /api/v1/documents/{id}"}, "401": _ERR, "404": _ERR,
-                          "409": _ERR}}},
+                                         "responses": ok("Result", ref("Verify"))}},
     }
 
 
@@ -133,7 +99,7 @@ def _schemas() -> dict[str, Any]:
             "outcome": nullable, "created_at": dt, "started_by": s, "due_at": dt, "title": s,
             "tasks": {"type": "array", "items": task},
             "documents": {"type": "array", "items": {"type": "object", "properties": {"id": i, "kind": s, "title": s}}},
-            "files": {"type": "array", "items": _ref("File")}}},
+            "files": {"type": "array", "items": ref("File")}}},
         "Completed": {"type": "object", "properties": {
             "instance": {"type": "object", "properties": {"id": i, "status": s, "outcome": nullable}},
             "tasks": {"type": "array", "items": task}}},
@@ -141,35 +107,20 @@ def _schemas() -> dict[str, Any]:
             "seq": i, "at": dt, "actor": nullable, "action": s, "task": nullable, "data": {"type": "object"},
             "comment": nullable}},
         "Verify": {"type": "object", "properties": {"ok": {"type": "boolean"}, "events": i, "head": s}},
-        "Edition": {"type": "object", "properties": {
-            "number": i, "effective_from": {"type": "string", "format": "date"}, "approved_at": dt,
-            "instance_id": {"type": ["integer", "null"]}, "base_number": {"type": ["integer", "null"]},
-            "document_id": {"type": ["integer", "null"]}, "addition_document_id": {"type": ["integer", "null"]}}},
-        "EditionDetail": {"allOf": [_ref("Edition"), {"type": "object", "properties": {
-            "preamble": s, "sections": {"type": "object"},
-            "clauses": {"type": "array", "items": _ref("Clause")}}}]},
-        "Clause": {"type": "object", "properties": {"number": s, "text": s, "changed": {"type": "boolean"}}},
-        "ClauseHistory": {"type": "object", "properties": {
-            "edition": i, "effective_from": s, "approved_at": dt, "text": nullable, "change": nullable,
-            "instance_id": {"type": ["integer", "null"]}, "proposed_by": nullable}},
-        "RegisterEntry": {"type": "object", "properties": {
-            "instance_id": i, "reg_number": s, "requester_name": s, "requester_kind": s, "subject": s, "form": s,
-            "language": s, "received_at": dt, "due_at": dt, "decision": nullable, "ground": nullable,
-            "answered_at": dt, "outcome": nullable, "working_days": i, "overdue": {"type": "boolean"},
-            "overdue_seconds": {"type": ["integer", "null"]}, "payment_status": nullable,
-            "cost": {"type": ["number", "null"]}, "waiting_for_payment_seconds": {"type": ["integer", "null"]},
-            "dispatch_method": nullable, "tracking_number": nullable}},
     }
 
 
 def document() -> dict[str, Any]:
-    """Return the OpenAPI document."""
+    """Return the OpenAPI document: the generic API, and what each process's own pages add."""
+    from web import process_pages
+
+    extra_paths, extra_schemas = process_pages.openapi_parts()
     return {
         "openapi": "3.1.0",
         "info": {"title": "Kelisim API", "version": "1",
                  "description": "KInEU Information Policy processes (docs/API.md)."},
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-                       "schemas": _schemas()},
+                       "schemas": {**_schemas(), **extra_schemas}},
         "security": [{"bearer": []}],
-        "paths": _paths(),
+        "paths": {**_paths(), **extra_paths},
     }

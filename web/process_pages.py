@@ -52,3 +52,15 @@ def fragment_loader(app_loader: BaseLoader | None) -> ChoiceLoader:
     fragments = PrefixLoader({key: FileSystemLoader(str(kind.folder / "pages"))
                               for key, kind in catalog.kinds().items()})
     return ChoiceLoader([*([app_loader] if app_loader else []), fragments])
+
+
+def openapi_parts() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The paths and schemas each process's own API adds (``web/<process_key>/openapi.py``)."""
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for key in sorted(catalog.kinds()):
+        if (WEB_DIR / key / "openapi.py").is_file():
+            part = importlib.import_module(f"web.{key}.openapi")
+            paths.update(part.paths())
+            schemas.update(part.schemas())
+    return paths, schemas
