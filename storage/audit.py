@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from storage.models import AuditEvent, AuditHead, utcnow
 
@@ -37,13 +38,50 @@ class VerifyResult:
     reason: str | None = None
 
 
+FIELDS = ("seq", "at", "actor", "role", "action", "instance_id", "task", "object", "data", "comment", "clause",
+          "request_id", "prev_hash", "hash")
+# What each stored value must be once read; a value that cannot be read or is of another type (or None where
+# a value belongs) makes the entry damaged.
+_REQUIRED: dict[str, type] = {"seq": int, "at": datetime, "action": str, "data": dict, "prev_hash": str,
+                              "hash": str}
+_OPTIONAL: dict[str, type] = {"actor": str, "role": str, "instance_id": int, "task": str, "object": str,
+                              "comment": str, "clause": str, "request_id": str}
+DAMAGED = "damaged entry"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One audit entry as read back from the database.
+
+    A damaged entry (a stored value that cannot be read, is of the wrong type, or is missing where one
+    belongs) is not interpreted: only its ``seq`` (when that much is readable), the names of the damaged
+    fields and the raw stored text of every field are kept; everything else is None."""
+
+    seq: int | None
+    at: datetime | None = None
+    actor: str | None = None
+    role: str | None = None
+    action: str | None = None
+    instance_id: int | None = None
+    task: str | None = None
+    object: str | None = None
+    data: dict[str, Any] | None = None
+    comment: str | None = None
+    clause: str | None = None
+    request_id: str | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
+    damaged: tuple[str, ...] = ()
+    raw: dict[str, str | None] = field(default_factory=dict)
+
+
 def canonical(payload: dict[str, Any]) -> bytes:
     """Serialise a payload deterministically for hashing."""
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       default=str).encode("utf-8")
 
 
-def _payload(ev: AuditEvent) -> dict[str, Any]:
+def _payload(ev: AuditEvent | Entry) -> dict[str, Any]:
     return {
         "seq": ev.seq, "at": _iso(ev.at), "actor": ev.actor, "role": ev.role,
         "action": ev.action, "instance_id": ev.instance_id, "task": ev.task,
@@ -52,12 +90,14 @@ def _payload(ev: AuditEvent) -> dict[str, Any]:
     }
 
 
-def _iso(at: datetime) -> str:
+def _iso(at: datetime | None) -> str:
+    assert at is not None  # an entry without a time is damaged and never hashed
     return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def compute_hash(ev: AuditEvent) -> str:
+def compute_hash(ev: AuditEvent | Entry) -> str:
     """Return SHA-256 over the canonical entry followed by the previous hash."""
+    assert ev.prev_hash is not None  # an entry without a previous hash is damaged and never hashed
     return hashlib.sha256(canonical(_payload(ev)) + ev.prev_hash.encode("ascii")).hexdigest()
 
 
@@ -85,19 +125,25 @@ def append(
     )
     ev.hash = compute_hash(ev)
     session.add(ev)
+    session.flush()  # the entry first: the database moves the head only onto an entry of the chain
     head.seq, head.hash = ev.seq, ev.hash
     session.flush()
     return ev
 
 
 def verify(session: Session, batch: int = 2000) -> VerifyResult:
-    """Recompute the whole chain; name the first entry that was edited, removed or moved."""
+    """Recompute the whole chain; name the first entry that was edited, damaged, removed or moved."""
     prev, expected, count = GENESIS, 1, 0
-    for ev in _iter_events(session, batch):
+    for ev in _iter_entries(session, batch):
+        if "seq" in ev.damaged:
+            return VerifyResult(False, count, prev, expected, DAMAGED)
         if ev.seq != expected:
             return VerifyResult(False, count, prev, expected, "missing or reordered entry")
+        if ev.damaged:
+            return VerifyResult(False, count, prev, ev.seq, DAMAGED)
         if ev.prev_hash != prev or compute_hash(ev) != ev.hash:
             return VerifyResult(False, count, prev, ev.seq, "entry does not match its hash")
+        assert ev.hash is not None  # an undamaged entry has its hash
         prev, expected, count = ev.hash, expected + 1, count + 1
     head = session.get(AuditHead, 1)
     if head is None or head.seq != count or head.hash != prev:
@@ -105,13 +151,68 @@ def verify(session: Session, batch: int = 2000) -> VerifyResult:
     return VerifyResult(True, count, prev)
 
 
-def _iter_events(session: Session, batch: int) -> Iterable[AuditEvent]:
+def entries(session: Session, *where: ColumnElement[bool], newest_first: bool = False,
+            limit: int | None = None) -> list[Entry]:
+    """Read audit entries in chain order (or newest first); a damaged one comes back marked, never raising."""
+    order = AuditEvent.seq.desc() if newest_first else AuditEvent.seq
+    query = select(*_raw_columns()).where(*where).order_by(order)
+    if limit is not None:
+        query = query.limit(limit)
+    readers = _readers(session)
+    return [_decode(row._mapping, readers) for row in session.execute(query)]
+
+
+def _iter_entries(session: Session, batch: int) -> Iterable[Entry]:
     last = 0
     while True:
-        rows = session.execute(
-            select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
-        ).scalars().all()
-        if not rows:
-            return
+        rows = entries(session, AuditEvent.seq > last, limit=batch)
         yield from rows
+        if not rows or rows[-1].seq is None:  # the end, or a seq that cannot be read: nothing to page on
+            return
         last = rows[-1].seq
+
+
+def _raw_columns() -> list[ColumnElement[Any]]:
+    # Untyped: SQLAlchemy hands back what the driver read; each value is converted in _decode, on its own.
+    return [type_coerce(AuditEvent.__table__.c[name], NullType()).label(name) for name in FIELDS]
+
+
+def _readers(session: Session) -> dict[str, Callable[[Any], Any] | None]:
+    """Each column's own conversion from the driver's value (as the ORM would apply it), per dialect."""
+    dialect = session.get_bind().dialect
+    table = AuditEvent.__table__
+    return {name: table.c[name].type.dialect_impl(dialect).result_processor(dialect, None) for name in FIELDS}
+
+
+def _decode(row: Any, readers: dict[str, Callable[[Any], Any] | None]) -> Entry:
+    values: dict[str, Any] = {}
+    damaged: list[str] = []
+    for name in FIELDS:
+        raw, reader = row[name], readers[name]
+        try:
+            value = reader(raw) if reader is not None and raw is not None else raw
+        except Exception:  # whatever is stored there: the entry is damaged, the reader goes on
+            damaged.append(name)
+            continue
+        kind = _REQUIRED.get(name) or _OPTIONAL[name]
+        if value is None and name in _OPTIONAL:
+            values[name] = None
+        elif isinstance(value, kind) and not isinstance(value, bool):
+            values[name] = value
+        else:
+            damaged.append(name)
+    if not damaged:
+        return Entry(**values)
+    seq = values.get("seq") if "seq" not in damaged else None
+    return Entry(seq=seq, damaged=tuple(damaged), raw={name: _raw_text(row[name]) for name in FIELDS})
+
+
+def _raw_text(value: Any) -> str | None:
+    """The stored value as text, not interpreted: strings as they are, bytes in hex, anything else as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)

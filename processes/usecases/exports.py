@@ -6,10 +6,10 @@ import io
 import json
 from collections.abc import Iterable
 
-from storage.models import AuditEvent
+from storage.audit import Entry
 
 COLUMNS = ("seq", "at", "actor", "role", "action", "instance_id", "task", "object", "clause", "comment",
-           "data", "request_id", "prev_hash", "hash")
+           "data", "request_id", "prev_hash", "hash", "damaged")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -19,14 +19,19 @@ def neutralise(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def audit_csv(events: Iterable[AuditEvent]) -> str:
-    """Render audit entries as CSV, one row per entry, in chain order."""
+def audit_csv(events: Iterable[Entry]) -> str:
+    """Render audit entries as CSV, one row per entry, in chain order. A damaged entry's row holds the raw
+    stored text of each field, and its last column names the fields that could not be read."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for ev in events:
-        row = {c: getattr(ev, c) for c in COLUMNS if c not in {"at", "data"}}
-        row["at"] = ev.at.isoformat()
-        row["data"] = json.dumps(ev.data, ensure_ascii=False, sort_keys=True)
-        writer.writerow([neutralise(row[c]) for c in COLUMNS])
+        if ev.damaged:
+            row: dict[str, object] = {**ev.raw, "damaged": " ".join(ev.damaged)}
+        else:
+            assert ev.at is not None  # an undamaged entry has its time
+            row = {c: getattr(ev, c) for c in COLUMNS if c not in {"at", "data", "damaged"}}
+            row.update(at=ev.at.isoformat(), data=json.dumps(ev.data, ensure_ascii=False, sort_keys=True),
+                       damaged="")
+        writer.writerow([neutralise(row.get(c)) for c in COLUMNS])
     return out.getvalue()
