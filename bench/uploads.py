@@ -3,7 +3,8 @@
 In one run, in a fresh temporary folder (removed at the end unless --keep):
   1. `kelisim db upgrade`, `kelisim seed-demo`, then `kelisim serve --no-worker` on a free 127.0.0.1
      port (SQLite, KELISIM_MAX_FILE_MB=300), started as `python -m web.cli` from the checkout;
-  2. big.pdf: --size-mb MiB of random bytes after "%PDF-1.7\\n" (speech_clearance accepts pdf);
+  2. big.pdf: a valid PDF of --size-mb MiB, mostly random bytes in one stream object (speech_clearance
+     accepts pdf; the upload check parses it);
   3. `cp big.pdf copy.pdf`, timed alone and then followed by os.sync() (the server fsyncs);
   4. as `employee`: start a speech_clearance instance, then POST /api/v1/instances/<id>/files with a
      streaming client (requests, a body iterable of 1 MiB chunks with a Content-Length, multipart
@@ -170,18 +171,33 @@ def idle_rss(pid: int, seconds: float = 1.0) -> int:
 # --- the file, cp, the streaming client --------------------------------------------------------
 
 def make_file(path: Path, size: int) -> str:
-    """Write `size` bytes: "%PDF-1.7\\n" then random bytes; return the sha256."""
+    """Write a valid PDF of about `size` bytes, written as it goes: one blank page, and a stream object
+    the page refers to holding random bytes (the upload check parses the PDF); return the sha256."""
     digest = hashlib.sha256()
+    offsets: list[int] = []
     with path.open("wb") as out:
-        head = b"%PDF-1.7\n"
-        out.write(head)
-        digest.update(head)
-        left = size - len(head)
+        def write(data: bytes) -> None:
+            out.write(data)
+            digest.update(data)
+
+        write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+        left = max(0, size - 1024)
+        offsets.append(out.tell())
+        write(b"1 0 obj\n<< /Length %d >>\nstream\n" % left)
         while left > 0:
             chunk = os.urandom(min(CHUNK, left))
-            out.write(chunk)
-            digest.update(chunk)
+            write(chunk)
             left -= len(chunk)
+        write(b"\nendstream\nendobj\n")
+        for body in (b"<< /Type /Catalog /Pages 3 0 R >>", b"<< /Type /Pages /Kids [ 4 0 R ] /Count 1 >>",
+                     b"<< /Type /Page /Parent 3 0 R /MediaBox [ 0 0 595 842 ] /Resources << >> /PieceInfo 1 0 R >>"):
+            offsets.append(out.tell())
+            write(b"%d 0 obj\n%s\nendobj\n" % (len(offsets), body))
+        xref = out.tell()
+        write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1))
+        for offset in offsets:
+            write(b"%010d 00000 n \n" % offset)
+        write(b"trailer\n<< /Size %d /Root 2 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(offsets) + 1, xref))
     os.sync()
     return digest.hexdigest()
 
@@ -295,7 +311,7 @@ def run(size_mb: int, runs: int, keep: bool, base_dir: str | None) -> int:
         up, down = mib_per_s(size, med(up_s)), mib_per_s(size, med(down_s))
         rss = med(rss_delta) / MIB
         print()
-        print(f"Uploads through `kelisim serve --no-worker` (gunicorn gthread, SQLite): {size_mb} MiB big.pdf, "
+        print(f"Uploads through `kelisim serve --no-worker` (Waitress, SQLite): {size_mb} MiB big.pdf, "
               f"medians of {runs} runs, filesystem {fs} at {tmp}")
         print(f"  cp (no sync)               {cp_p:8.1f} MiB/s   ({med(cp_plain):.3f} s)")
         print(f"  cp + os.sync()             {cp_s:8.1f} MiB/s   ({med(cp_sync):.3f} s)")

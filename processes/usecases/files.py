@@ -1,7 +1,9 @@
 """Files attached to instances, and the issued documents: upload, permission-checked download."""
 from __future__ import annotations
 
-from typing import IO
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, cast
 
 from sqlalchemy import func, select
 
@@ -28,11 +30,10 @@ def upload(ctx: Ctx, instance_id: int, name: str, stream: IO[bytes]) -> StoredFi
         allowed = kind_of(instance.process_key).accepted
         filetypes.check_extension(name, allowed)
         limit = _limit(ctx, name)
-        spooled = getattr(stream, "head", None)
-        if isinstance(spooled, bytes):  # streamed to disk already: refuse a disguised file before keeping it
-            filetypes.check(name, spooled, allowed)
-        blob = ctx.services.blobs.put(stream, limit)
-        content_type = filetypes.check(name, blob.head, allowed)
+        with _spooled(ctx, stream, limit) as spool:
+            # the whole file is checked on disk before it is kept: a refused one is never stored
+            content_type = filetypes.check(name, spool.path, allowed)
+            blob = ctx.services.blobs.put(cast("IO[bytes]", spool), limit)
     except blobs.TooLarge as exc:
         raise TooLarge(N_("The file is larger than %(n)s MB."), n=_limit(ctx, name) // (1024 * 1024)) from exc
     except filetypes.FileRejected as exc:
@@ -46,6 +47,34 @@ def upload(ctx: Ctx, instance_id: int, name: str, stream: IO[bytes]) -> StoredFi
                  data={"name": name, "version": row.version, "size": blob.size, "sha256": blob.sha256,
                        "content_type": content_type}, request_id=ctx.request_id)
     return row
+
+
+@contextmanager
+def _spooled(ctx: Ctx, stream: IO[bytes], limit: int) -> Iterator[blobs.Spool]:
+    """The upload as a finished spool of the blob store, at most `limit` bytes: the one Werkzeug's
+    parser wrote (web/uploads.py; its request deletes it unless adopted), or else a copy of the
+    stream, deleted on leaving unless `BlobStore.put` adopted it."""
+    store = ctx.services.blobs
+    spool = stream if isinstance(stream, blobs.Spool) else getattr(stream, "stream", None)
+    if (isinstance(spool, blobs.Spool) and spool.store.tmp == store.tmp and spool.finished and not spool.closed
+            and not spool.adopted and spool.tell() == 0):
+        if spool.size > limit:
+            raise blobs.TooLarge(f"file is larger than {limit} bytes")
+        spool.fileno()  # its file exists (even when empty) and is flushed, for the check to read
+        spool.flush()
+        yield spool
+        return
+    copy = store.new_spool()
+    try:
+        while chunk := stream.read(blobs.CHUNK):
+            if copy.size + len(chunk) > limit:
+                raise blobs.TooLarge(f"file is larger than {limit} bytes")
+            copy.write(chunk)
+        copy.finish().fileno()
+        copy.flush()
+        yield copy
+    finally:
+        copy.close()
 
 
 def _takes_files(form) -> bool:

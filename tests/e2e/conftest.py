@@ -134,7 +134,7 @@ def _seeded_data_dir(e2e_tools, tmp_path_factory) -> Path:
 
 @pytest.fixture
 def kelisim_server(e2e_tools, _seeded_data_dir, tmp_path) -> KelisimServer:
-    """A migrated, seeded Kelisim served by `kelisim serve --no-worker` (gunicorn) on a free port."""
+    """A migrated, seeded Kelisim served by `kelisim serve --no-worker` (Waitress) on a free port."""
     data_dir = tmp_path / "data"
     shutil.copytree(_seeded_data_dir, data_dir)
     port = _free_port()

@@ -11,6 +11,7 @@ import pytest
 
 from processes.university_time import local
 from storage.models import utcnow
+from tests import samples
 from tests.e2e.helpers import log_in, log_out, submit
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +25,7 @@ def test_information_request_refused_end_to_end(kelisim_server, e2e_page, tmp_pa
 
     page, server = e2e_page, kelisim_server
     scan = tmp_path / "letter-scan.pdf"
-    scan.write_bytes(b"%PDF-1.7\n% scanned letter of the requester\n%%EOF\n")
+    scan.write_bytes(samples.pdf("scanned letter of the requester"))
     received = local(utcnow() - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
 
     # 1. The registry clerk registers the letter: a number and a due date at once.

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tests import samples
 from tests.e2e.helpers import (
     log_in_checked,
     log_out_checked,
@@ -25,9 +26,9 @@ CHECKLIST = ("logo", "colours", "fonts", "languages", "contacts", "accuracy")
 FAILED_ITEM = "languages"
 REMARK = "Қазақша нұсқасы жоқ — the Kazakh version is missing."
 COMMENT = "Add the Kazakh text to the booklet, please."
-BOOKLET_V1 = b"%PDF-1.7\n% booklet, first version\n" + bytes(range(256)) + b"\n%%EOF\n"
-BOOKLET_V2 = b"%PDF-1.7\n% booklet, second version: kk, ru, en\n" + bytes(range(255, -1, -1)) + b"\n%%EOF\n"
-POSTER = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"poster bytes " * 20
+BOOKLET_V1 = samples.pdf("booklet, first version")
+BOOKLET_V2 = samples.pdf("booklet, second version: kk, ru, en")
+POSTER = samples.png("poster")
 
 
 def sha256(data: bytes) -> str:

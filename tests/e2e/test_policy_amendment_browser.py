@@ -10,6 +10,7 @@ import pytest
 
 from processes.university_time import today_local
 from storage.models import utcnow
+from tests import samples
 from tests.e2e.helpers import log_in, log_out, submit
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +34,7 @@ def test_policy_amendment_end_to_end(kelisim_server, e2e_page, tmp_path):
     page, server = e2e_page, kelisim_server
     today = today_local(utcnow()).isoformat()
     minutes = tmp_path / "council-minutes.pdf"
-    minutes.write_bytes(b"%PDF-1.7\n% minutes of the Academic Council\n%%EOF\n")
+    minutes.write_bytes(samples.pdf("minutes of the Academic Council"))
 
     # 1. amd.head proposes a new text of §7.10.2, starting from the clause's history page.
     log_in(page, server, "amd.head")

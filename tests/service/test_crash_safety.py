@@ -23,6 +23,7 @@ CRASHING_UPLOAD = textwrap.dedent("""
     from processes.usecases.context import Ctx, Services
     from sqlalchemy import select
     from storage.blobs import BlobStore
+    from tests.samples import pdf
     from storage.db import make_engine, make_sessionmaker, transaction
     from storage.models import User
 
@@ -35,7 +36,7 @@ CRASHING_UPLOAD = textwrap.dedent("""
     print(iid, flush=True)
     with transaction(factory) as s:
         user = s.execute(select(User).where(User.username == "unit.head")).scalar_one()
-        files.upload(Ctx(session=s, services=services, user=user), iid, "video.pdf", io.BytesIO(b"%PDF-1.7 " * 1000))
+        files.upload(Ctx(session=s, services=services, user=user), iid, "video.pdf", io.BytesIO(pdf("video")))
         s.flush()
         os.kill(os.getpid(), signal.SIGKILL)  # dies after the file is durable, before the commit
 """)

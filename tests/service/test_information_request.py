@@ -26,13 +26,14 @@ from storage.models import (
     OutboxMail,
     User,
 )
+from tests import samples
 
 KEY = "information_request"
 # Monday 2 Nov 2026, 10:30 in Almaty: 10 working days -> Monday 16 Nov 2026 (no holiday in between)
 NOW = datetime(2026, 11, 2, 5, 30, tzinfo=UTC)
 RECEIVED = "2026-11-02T09:15:00+05:00"
 DUE = datetime(2026, 11, 16, 19, 0, tzinfo=UTC)  # end of Mon 16 Nov, Almaty
-SCAN = b"%PDF-1.7 scanned letter"
+SCAN = samples.pdf("scanned letter")
 
 
 @pytest.fixture(autouse=True)
@@ -116,7 +117,7 @@ def provide(act, iid, decision="provide", **extra):
 
 
 def answer(act, iid, with_file=True):
-    fids = [upload(act, "unit.head", iid, "fees.pdf", b"%PDF-1.7 tuition fees 2026")] if with_file else []
+    fids = [upload(act, "unit.head", iid, "fees.pdf", samples.pdf("tuition fees 2026"))] if with_file else []
     complete(act, "unit.head", iid, "Task_Prepare",
              {"answer_text": "2026 жылғы оқу ақысы 850 000 теңге.", "file_ids": fids, "accuracy_confirmed": True})
 

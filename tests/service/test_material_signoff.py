@@ -12,6 +12,7 @@ from processes.material_signoff.kind import file_changes
 from processes.usecases import files, instances, queries
 from processes.usecases.errors import Forbidden, Invalid, TooLarge
 from storage.models import Document, Instance, SignedOffMaterial, StoredFile
+from tests import samples
 from tests.helpers import event_date
 
 KEY = "material_signoff"
@@ -30,7 +31,10 @@ def upload(act, user, iid, name, content):
     return act(user, files.upload, iid, name, io.BytesIO(content)).id
 
 
-def submit(act, user="unit.head", files_=(("booklet.pdf", b"%PDF-1.7 one"),), **data) -> int:
+BOOKLET = samples.pdf("one")
+
+
+def submit(act, user="unit.head", files_=(("booklet.pdf", BOOKLET),), **data) -> int:
     inst = act(user, instances.start_instance, KEY)
     ids = [upload(act, user, inst.id, n, c) for n, c in files_]
     task = act(user, lambda c: instances.ready_tasks(c, c.session.get(Instance, inst.id))[0])
@@ -100,14 +104,14 @@ def test_unchecked_item_needs_an_override_reason(act, factory):
 
 
 def test_revision_uploads_a_new_version_of_one_file(act, factory):
-    iid = submit(act, files_=(("booklet.pdf", b"%PDF-1.7 one"), ("poster.png", b"\x89PNG\r\n\x1a\n" + b"0" * 32)))
+    iid = submit(act, files_=(("booklet.pdf", BOOKLET), ("poster.png", samples.png("poster"))))
     review = task_of(act, "mcd.specialist", iid)
     act("mcd.specialist", instances.complete_task, review.id,
         {"checklist": CHECK_OK, "decision": "revise", "comment": "Fix the contacts"})
     revise = task_of(act, "unit.head", iid)
     assert revise.name == "Task_Revise"
     previous = act("unit.head", processes_prefill, iid, revise.id)
-    new_id = upload(act, "unit.head", iid, "booklet.pdf", b"%PDF-1.7 two")
+    new_id = upload(act, "unit.head", iid, "booklet.pdf", samples.pdf("two"))
     kept = [i for i in previous["file_ids"] if i != previous["file_ids"][0]]
     act("unit.head", instances.complete_task, revise.id, material(file_ids=kept + [new_id]))
     with factory() as s:
@@ -165,7 +169,7 @@ def test_review_reject(act, factory):
 def test_bad_submissions(act):
     inst = act("unit.head", instances.start_instance, KEY)
     task = act("unit.head", lambda c: instances.ready_tasks(c, c.session.get(Instance, inst.id))[0])
-    fid = upload(act, "unit.head", inst.id, "a.pdf", b"%PDF-1.7")
+    fid = upload(act, "unit.head", inst.id, "a.pdf", samples.pdf("a"))
     cases = [
         (material(file_ids=[]), "file_ids"), (material(file_ids=[fid], unit="MCD"), "unit"),
         (material(file_ids=[fid], planned_date="2020-01-01"), "planned_date"),
@@ -187,7 +191,7 @@ def test_video_limit_and_submitter_cannot_review(act, services):
     services.settings = replace(services.settings, max_video_size=64)
     inst = act("unit.head", instances.start_instance, KEY)
     with pytest.raises(TooLarge):
-        upload(act, "unit.head", inst.id, "clip.mp4", b"\x00\x00\x00\x18ftypmp42" + b"0" * 100)
+        upload(act, "unit.head", inst.id, "clip.mp4", samples.mp4("clip"))
     iid = submit(act, "mcd.specialist", unit="MCD")
     assert act("mcd.specialist", lambda c: [t for t in queries.inbox(c) if t.instance_id == iid]) == []
     review = act("mcd.specialist", lambda c: instances.ready_tasks(c, c.session.get(Instance, iid))[0])

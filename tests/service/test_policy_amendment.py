@@ -15,6 +15,7 @@ from processes.usecases import files, instances, queries
 from processes.usecases.errors import Conflict, Forbidden, Invalid, NotFound
 from storage import audit
 from storage.models import AuditEvent, Document, Instance, PolicyEdition, PolicyProposal, ProcessStartRole
+from tests import samples
 
 KEY = "policy_amendment"
 NOW = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)  # Friday 20 Nov 2026, 10:00 in Almaty
@@ -48,7 +49,7 @@ def complete(act, user, iid, data):
 
 
 def minutes(act, iid, user="council.secretary"):
-    return act(user, files.upload, iid, "minutes.pdf", io.BytesIO(b"%PDF-1.7 minutes")).id
+    return act(user, files.upload, iid, "minutes.pdf", io.BytesIO(samples.pdf("minutes"))).id
 
 
 def adopt(act, iid):

@@ -5,13 +5,13 @@ import hashlib
 import io
 import os
 import time
-import zipfile
 
 import pytest
 
 from forms.validate import from_html, load_form, validate
 from storage import blobs, filetypes
 from storage.accounts import PasswordRejected, check_password_policy, hash_password
+from tests import samples
 
 
 def test_blob_store_is_content_addressed_and_sweeps_orphans(tmp_path):
@@ -26,30 +26,22 @@ def test_blob_store_is_content_addressed_and_sweeps_orphans(tmp_path):
     old = time.time() - 7200
     os.utime(store.path(orphan.sha256), (old, old))
     os.utime(store.path(a.sha256), (old, old))
-    assert store.sweep({a.sha256}) == [orphan.sha256]
+    assert store.sweep({a.sha256}) == blobs.Swept(orphans=[orphan.sha256], temporary=[])
     assert store.exists(a.sha256) and not store.exists(orphan.sha256)
 
 
-def _docx() -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("word/document.xml", "<w:document/>")
-    return buf.getvalue()
-
-
-@pytest.mark.parametrize("name, head, ok", [
-    ("a.pdf", b"%PDF-1.7\n", True), ("a.pdf", b"PK\x03\x04zip", False), ("a.txt", "Сәлем".encode(), True),
-    ("a.txt", b"\x00\x01binary", False), ("a.docx", _docx(), True), ("a.docx", b"%PDF-1.7", False),
+@pytest.mark.parametrize("name, content, ok", [
+    ("a.pdf", samples.pdf(), True), ("a.pdf", b"PK\x03\x04zip", False), ("a.txt", "Сәлем".encode(), True),
+    ("a.txt", b"\x00\x01binary", False), ("a.docx", samples.docx(), True), ("a.docx", samples.pdf(), False),
     ("a.rtf", b"{\\rtf1 hi}", True), ("a.exe", b"MZ", False), ("a.txt", b"", False),
 ])
-def test_content_must_match_extension(name, head, ok):
+def test_content_must_match_extension(name, content, ok):
     allowed = {"pdf", "txt", "docx", "rtf"}
     if ok:
-        assert filetypes.check(name, head, allowed)
+        assert filetypes.check(name, content, allowed)
     else:
         with pytest.raises(filetypes.FileRejected):
-            filetypes.check(name, head, allowed)
+            filetypes.check(name, content, allowed)
 
 
 @pytest.mark.parametrize("name", ["../x.txt", "a/b.txt", "a\\b.txt", ".hidden", "noext", "bad\x00.txt",
@@ -84,3 +76,17 @@ def test_password_policy_and_argon2id():
             check_password_policy(bad)
     check_password_policy("a long passphrase of sixty-four characters or more is accepted here ok")
     assert hash_password("correct horse battery").startswith("$argon2id$")
+
+
+def test_a_form_date_out_of_the_time_modules_range_is_invalid_not_a_crash():
+    """0001-01-01 and 9999-12-31 would overflow converting to UTC: refused as dates, with the field named."""
+    from forms.validate import FIRST_DAY, LAST_DAY, Form, validate
+    from processes import university_time
+
+    assert (FIRST_DAY, LAST_DAY) == (university_time.FIRST_DAY, university_time.LAST_DAY)
+    form = Form("t", {"type": "object", "properties": {"day": {"type": "string", "format": "date"}}}, {})
+    for bad in ("0001-01-01", "9999-12-31", "2026-W49-3", "2026-13-01"):
+        _, errors = validate(form, {"day": bad})
+        assert errors["day"].msgid == "Not a valid date.", bad
+    for good in ("2026-12-02", FIRST_DAY.isoformat(), LAST_DAY.isoformat()):
+        assert validate(form, {"day": good})[1] == {}, good

@@ -8,6 +8,7 @@ import os
 import pytest
 
 from storage import blobs
+from tests import samples
 from tests.conftest import api_token
 
 
@@ -125,7 +126,7 @@ def test_upload_through_the_app_is_the_adopted_spool(client, store, monkeypatch)
         return original(stream, max_size)
 
     monkeypatch.setattr(store, "put", put)
-    content = b"%PDF-1.7\n" + os.urandom(300_000)
+    content = samples.pdf("theses", padding=300_000)
     response = client.post(f"/api/v1/instances/{iid}/files", headers=emp,
                            data={"file": (io.BytesIO(content), "theses.pdf")}, content_type="multipart/form-data")
     assert response.status_code == 201, response.get_json()
