@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import ApiToken, LoginFailure, LoginSession, User, UserRole, utcnow
@@ -69,29 +70,63 @@ def create_user(session: Session, username: str, full_name: str, password: str,
 
 @dataclass(frozen=True)
 class Throttle:
-    window: timedelta = timedelta(minutes=15)
-    per_user: int = 5
-    per_addr: int = 20
+    """Log-in back-off: slows guessing down without ever locking an account's owner out.
+
+    Failures are counted within `window`, per (username, address) pair and per address, never per
+    username alone: failing against an account from one address does not slow its owner down at
+    another. Past its free failures, a key waits `first_delay`, doubled with each further failure up
+    to its cap, counted from its latest failure. A successful log-in clears its pair's failures."""
+
+    window: timedelta = timedelta(hours=1)  # how long a failure counts (and is kept)
+    per_pair: int = 5  # free failures of one username from one address
+    per_addr: int = 30  # free failures from one address, whatever the username
+    first_delay: timedelta = timedelta(seconds=2)
+    pair_max_delay: timedelta = timedelta(minutes=5)
+    addr_max_delay: timedelta = timedelta(minutes=1)
+
+    def delay(self, failures: int, free: int, cap: timedelta) -> timedelta:
+        """The wait after the latest of `failures` recent failures of one key (zero while free)."""
+        over = failures - free
+        if over < 0:
+            return timedelta(0)
+        return min(cap, self.first_delay * (2 ** min(over, 32)))
 
 
 def retry_after(session: Session, username: str, addr: str, policy: Throttle, now: datetime) -> int:
-    """Seconds to wait before another attempt is allowed, 0 when allowed. Never permanent."""
+    """Seconds to wait before this username may try again from this address, 0 when allowed.
+
+    The longer of the pair's and the address's back-off; never longer than the larger cap."""
     since = now - policy.window
-    waits = [0]
-    for column, value, limit in ((LoginFailure.username, username, policy.per_user),
-                                 (LoginFailure.remote_addr, addr, policy.per_addr)):
-        count, oldest = session.execute(
-            select(func.count(), func.min(LoginFailure.at)).where(LoginFailure.at > since, column == value)
+    wait = timedelta(0)
+    for condition, free, cap in (
+            ((LoginFailure.remote_addr == addr) & (LoginFailure.username == username),
+             policy.per_pair, policy.pair_max_delay),
+            (LoginFailure.remote_addr == addr, policy.per_addr, policy.addr_max_delay)):
+        count, latest = session.execute(
+            select(func.count(), func.max(LoginFailure.at)).where(LoginFailure.at > since, condition)
         ).one()
-        if count >= limit:
-            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
-            waits.append(max(1, int((oldest + policy.window - now).total_seconds())))
-    return max(waits)
+        if count >= free:
+            latest = latest if latest.tzinfo else latest.replace(tzinfo=now.tzinfo)
+            wait = max(wait, latest + policy.delay(count, free, cap) - now)
+    return math.ceil(wait.total_seconds()) if wait > timedelta(0) else 0
 
 
-def record_failure(session: Session, username: str, addr: str) -> None:
-    session.add(LoginFailure(username=username[:80], remote_addr=addr[:64]))
+def record_failure(session: Session, username: str, addr: str, now: datetime, policy: Throttle) -> None:
+    """Count a failed log-in. Failures older than the window no longer count and are dropped, a batch
+    at a time; rows another transaction is dropping are skipped, so concurrent failures never wait on
+    (or deadlock over) each other's clean-up."""
+    stale = (select(LoginFailure.id).where(LoginFailure.at <= now - policy.window).limit(500)
+             .with_for_update(skip_locked=True))
+    session.execute(delete(LoginFailure).where(LoginFailure.id.in_(stale)))
+    session.add(LoginFailure(username=username, remote_addr=addr, at=now))
     session.flush()
+
+
+def clear_failures(session: Session, username: str, addr: str, now: datetime, policy: Throttle) -> None:
+    """A successful log-in: this username's recent failures from this address no longer slow it down
+    (the address's count keeps everyone else's)."""
+    session.execute(delete(LoginFailure).where(LoginFailure.username == username, LoginFailure.remote_addr == addr,
+                                               LoginFailure.at > now - policy.window))
 
 
 # --- server-side sessions -------------------------------------------------------------------

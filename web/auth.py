@@ -72,7 +72,7 @@ def anonymous_ctx() -> Ctx:
 
 def throttle() -> sessions.Throttle:
     cfg = current_app.config
-    return sessions.Throttle(per_user=cfg["LOGIN_THROTTLE_PER_USER"], per_addr=cfg["LOGIN_THROTTLE_PER_ADDR"])
+    return sessions.Throttle(per_pair=cfg["LOGIN_THROTTLE_PER_PAIR"], per_addr=cfg["LOGIN_THROTTLE_PER_ADDR"])
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -22,6 +22,18 @@ def secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def trusted_proxies(raw: str) -> int:
+    """How many reverse proxies in front of the application append to X-Forwarded-For (0: none,
+    the header is ignored and the client is the connection's peer)."""
+    try:
+        count = int(raw.strip() or "0")
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise ValueError(f"KELISIM_TRUSTED_PROXIES must be a whole number of proxies (0 or more), not {raw!r}")
+    return count
+
+
 def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config: defaults, then environment, then explicit overrides (tests)."""
     overrides = overrides or {}
@@ -56,8 +68,9 @@ def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SMTP_PASSWORD": os.environ.get("KELISIM_SMTP_PASSWORD") or None,
         "SMTP_FROM": os.environ.get("KELISIM_SMTP_FROM", "kelisim@kineu.kz"),
         "SMTP_STARTTLS": os.environ.get("KELISIM_SMTP_STARTTLS") == "1",
-        "LOGIN_THROTTLE_PER_USER": 5,
-        "LOGIN_THROTTLE_PER_ADDR": 30,
+        "LOGIN_THROTTLE_PER_PAIR": 5,  # free failures per (username, address), then a growing back-off
+        "LOGIN_THROTTLE_PER_ADDR": 30,  # free failures per address, then a growing back-off
+        "TRUSTED_PROXIES": trusted_proxies(os.environ.get("KELISIM_TRUSTED_PROXIES", "0")),
     }
     config.update(overrides)
     if "MAX_CONTENT_LENGTH" not in overrides:  # room for the largest file plus the form around it

@@ -21,19 +21,25 @@ __all__ = ["Throttle", "change_language", "issue_token", "log_in", "log_out", "s
 
 def _check_credentials(ctx: Ctx, username: str, password: str, remote_addr: str | None,
                        throttle: Throttle) -> User:
-    """The active user with this username and password, throttled per username and per address.
+    """The active user with this username and password, throttled per (username, address) pair and
+    per address (`Throttle`), so failures elsewhere never keep an account's owner out.
 
     Raises TooManyAttempts (nothing recorded) while the throttle holds, and Unauthenticated after
-    recording the failure and auditing `login_failed` (the caller commits both)."""
-    addr = remote_addr or "?"
+    recording the failure and auditing `login_failed` (the caller commits both). An unknown or
+    disabled user costs the same Argon2 verification as a wrong password, so the time taken does
+    not tell which usernames exist."""
+    addr = (remote_addr or "?")[:64]  # as stored: the throttle's counts compare like with like
     username = (username or "").strip()[:80]
-    wait = accounts.retry_after(ctx.session, username, addr, throttle, ctx.now())
+    now = ctx.now()
+    wait = accounts.retry_after(ctx.session, username, addr, throttle, now)
     if wait:
         raise TooManyAttempts(wait)
     user = accounts.find_user(ctx.session, username)
-    if user is not None and user.is_active and accounts.verify_password(user, password or ""):
-        return user
-    accounts.record_failure(ctx.session, username, addr)
+    candidate = user if user is not None and user.is_active else None  # None: the dummy hash is verified
+    if accounts.verify_password(candidate, password or "") and candidate is not None:
+        accounts.clear_failures(ctx.session, username, addr, now, throttle)
+        return candidate
+    accounts.record_failure(ctx.session, username, addr, now, throttle)
     audit.append(ctx.session, audit.Actor(username or None, "anonymous"), "login_failed",
                  data={"remote_addr": addr}, request_id=ctx.request_id)
     raise Unauthenticated(N_("Wrong username or password."))

@@ -26,12 +26,22 @@ def test_new_session_id_at_login(client):
     assert client.get_cookie("kelisim_session").value != before
 
 
+def frozen_clock():
+    """Hold the clock still: the throttle's first back-off is 2 seconds, which a slow run could outlast."""
+    import time_machine
+
+    from storage.models import utcnow
+
+    return time_machine.travel(utcnow(), tick=False)
+
+
 def test_wrong_password_and_throttle(client):
-    codes = [login(client, "employee2", f"wrong-{i}").status_code for i in range(6)]
-    assert codes[:5] == [401] * 5 and codes[5] == 429
-    assert login(client, "employee2").status_code == 429  # even the right password waits
-    other = login(client, "employee")
-    assert other.status_code == 302  # nobody else is locked out
+    with frozen_clock():
+        codes = [login(client, "employee2", f"wrong-{i}").status_code for i in range(6)]
+        assert codes[:5] == [401] * 5 and codes[5] == 429
+        assert login(client, "employee2").status_code == 429  # even the right password waits
+        other = login(client, "employee")
+        assert other.status_code == 302  # nobody else is locked out
 
 
 def test_post_without_csrf_token_is_refused_and_changes_nothing(client):
@@ -135,3 +145,78 @@ def test_language_chosen_before_login_is_kept_and_audited(client, factory):
     with factory() as s:
         entry = s.execute(select(AuditEvent).where(AuditEvent.action == "login")).scalar_one()
     assert entry.data["locale_set"] == "ru"
+
+
+ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
+
+
+def login_from(client, addr: str, username: str, password: str = "kelisim-demo", headers=None):
+    """Log in from a given client address (the connection's peer, REMOTE_ADDR)."""
+    env = {"REMOTE_ADDR": addr}
+    token = csrf_from(client.get("/login", environ_base=env).get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token},
+                       environ_base=env, headers=headers or {})
+
+
+def failed_logins(factory) -> list[tuple[str | None, str]]:
+    from sqlalchemy import select
+
+    from storage.models import AuditEvent
+
+    with factory() as s:
+        rows = s.execute(select(AuditEvent).where(AuditEvent.action == "login_failed")
+                         .order_by(AuditEvent.seq)).scalars().all()
+    return [(r.actor, r.data["remote_addr"]) for r in rows]
+
+
+def test_owner_logs_in_from_another_address_while_an_attacker_keeps_failing(app, factory):
+    """Before: five failures from anyone locked the account for 15 minutes, its owner too."""
+    attacker, owner = app.test_client(), app.test_client()
+    with frozen_clock():
+        codes = [login_from(attacker, ATTACKER, "employee2", f"guess-{i}").status_code for i in range(7)]
+        assert codes == [401] * 5 + [429, 429]  # the attacker's pair backs off...
+        refused = login_from(attacker, ATTACKER, "employee2")
+        assert refused.status_code == 429 and refused.headers["Retry-After"] == "2"  # ...for seconds
+        assert login_from(owner, OWNER, "employee2").status_code == 302  # the owner, elsewhere, gets in
+    assert failed_logins(factory) == [("employee2", ATTACKER)] * 5  # refused attempts are not counted again
+
+
+def test_forwarded_for_is_ignored_without_trusted_proxies(client, factory):
+    with frozen_clock():
+        codes = [login_from(client, "10.0.0.1", "employee2", f"guess-{i}",
+                            headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code for i in range(6)]
+    assert codes == [401] * 5 + [429]  # a forged header does not make each attempt a new address
+    assert {addr for _, addr in failed_logins(factory)} == {"10.0.0.1"}
+
+
+def test_forwarded_for_gives_the_client_behind_one_trusted_proxy(db_url, tmp_path, factory):
+    from web import create_app
+
+    app = create_app({"DATA_DIR": tmp_path / "data", "DATABASE_URL": db_url, "SECRET_KEY": "test-secret",
+                      "SESSION_COOKIE_SECURE": False, "TESTING": True, "TRUSTED_PROXIES": 1})
+    try:
+        proxy = "10.0.0.1"  # every request reaches us through the proxy
+        attacker, owner = app.test_client(), app.test_client()
+        forged = {"X-Forwarded-For": f"192.0.2.99, {ATTACKER}"}  # the proxy appended the real client last
+        with frozen_clock():
+            codes = [login_from(attacker, proxy, "employee2", f"guess-{i}", headers=forged).status_code
+                     for i in range(6)]
+            assert codes == [401] * 5 + [429]
+            assert login_from(owner, proxy, "employee2", headers={"X-Forwarded-For": OWNER}).status_code == 302
+        assert failed_logins(factory) == [("employee2", ATTACKER)] * 5
+    finally:
+        app.extensions["kelisim.engine"].dispose()
+
+
+def test_trusted_proxies_setting_is_checked(monkeypatch, tmp_path):
+    import pytest
+
+    from web.config import from_env
+
+    monkeypatch.setenv("KELISIM_TRUSTED_PROXIES", "2")
+    assert from_env({"DATA_DIR": tmp_path, "SECRET_KEY": "x"})["TRUSTED_PROXIES"] == 2
+    monkeypatch.setenv("KELISIM_TRUSTED_PROXIES", "-1")
+    with pytest.raises(ValueError, match="KELISIM_TRUSTED_PROXIES"):
+        from_env({"DATA_DIR": tmp_path, "SECRET_KEY": "x"})
+    monkeypatch.delenv("KELISIM_TRUSTED_PROXIES")
+    assert from_env({"DATA_DIR": tmp_path, "SECRET_KEY": "x"})["TRUSTED_PROXIES"] == 0
