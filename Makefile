@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 SYSTEM_PACKAGES := libharfbuzz-subset0 poppler-utils fonts-dejavu-core
 export KELISIM_DATA_DIR ?= $(CURDIR)/instance
 
-.PHONY: run test install translations extract-messages sysdeps bench lint clean
+.PHONY: run test install translations extract-messages sysdeps bench fuzz lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench: install
 	$(BIN)/python bench/uploads.py
 	$(BIN)/python bench/policy_diff.py
 	$(BIN)/python bench/policy_pdf.py
+
+fuzz: install
+	$(BIN)/pip install -q 'schemathesis>=4,<5'
+	$(BIN)/python bench/fuzz.py
 
 lint: install
 	$(BIN)/ruff check processes storage forms web tests bench

@@ -88,6 +88,23 @@ def load_form(schema_file: str, ui_file: str | None = None) -> Form:
     return Form(path.name.removesuffix(".schema.json"), schema, ui)
 
 
+# A form's dates must lie where the university's time module can convert them (to UTC, a day on)
+# without overflow: every real date does. The same bounds as processes.university_time's.
+FIRST_DAY, LAST_DAY = date(2, 1, 1), date(9998, 12, 31)
+_FORMATS = FormatChecker()
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+@_FORMATS.checks("date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    """An ISO date (YYYY-MM-DD) within FIRST_DAY..LAST_DAY."""
+    if not isinstance(value, str):
+        return True  # the type is another keyword's business
+    if not _ISO_DATE.fullmatch(value):
+        raise ValueError("not YYYY-MM-DD")
+    return FIRST_DAY <= date.fromisoformat(value) <= LAST_DAY
+
+
 def validate(form: Form, data: Any, *, today: date | None = None) -> tuple[dict, dict[str, Message]]:
     """Return (clean data, {}) when valid, or (data, {field: message}) when not."""
     if not isinstance(data, dict):
@@ -97,7 +114,7 @@ def validate(form: Form, data: Any, *, today: date | None = None) -> tuple[dict,
     for key in data:
         if key not in props:
             errors[str(key)] = Message(N_("Unknown field."))
-    validator = Draft202012Validator(form.schema, format_checker=FormatChecker())
+    validator = Draft202012Validator(form.schema, format_checker=_FORMATS)
     for err in sorted(validator.iter_errors(data), key=lambda e: len(list(e.absolute_path))):
         if err.validator == "additionalProperties":
             prefix = _field_path(err)

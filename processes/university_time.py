@@ -33,6 +33,11 @@ UNIVERSITY_TZ = ZoneInfo("Asia/Almaty")
 COUNTRY = "KZ"
 ONE_DAY = timedelta(days=1)
 SATURDAY = 5
+# The dates this module reasons about: every real date, with a margin at both ends of Python's
+# calendar (years 1..9999) so that a local day's start and end in UTC, and the day after, exist.
+# Dates and date-times given from outside (query strings) are checked against it first.
+FIRST_DAY = date(2, 1, 1)
+LAST_DAY = date(9998, 12, 31)
 
 
 # --- university time ---------------------------------------------------------------------------

@@ -250,17 +250,34 @@ class BlobStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
-    def sweep(self, referenced: set[str], grace_seconds: float = 3600) -> list[str]:
-        """Delete files that no row references and that are older than the grace period."""
-        removed, cutoff = [], time.time() - grace_seconds
-        for path in self.root.glob("??/??/*"):
-            if path.name not in referenced and path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed.append(path.name)
-        for path in self.tmp.glob("*.part"):
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        return removed
+    def sweep(self, referenced: set[str], grace_seconds: float = 3600) -> Swept:
+        """Delete what is older than the grace period and nothing needs: stored files that no row
+        references (an upload or render whose transaction never committed), and temporary files in
+        `tmp/` (`*.part`: the spool of an upload, or `put`'s copy, that a killed process left)."""
+        cutoff = time.time() - grace_seconds
+        orphans = [path.name for path in self.root.glob("??/??/*")
+                   if path.name not in referenced and _unlink_if_older(path, cutoff)]
+        temporary = [path.name for path in self.tmp.glob("*.part") if _unlink_if_older(path, cutoff)]
+        return Swept(orphans, temporary)
+
+
+@dataclass(frozen=True)
+class Swept:
+    """What `BlobStore.sweep` removed: orphan files (their SHA-256 names) and temporary files."""
+    orphans: list[str]
+    temporary: list[str]
+
+
+def _unlink_if_older(path: Path, cutoff: float) -> bool:
+    """Delete `path` when last modified before `cutoff`; False when younger, or already gone (a
+    concurrent sweep, or the upload that owned it finished)."""
+    try:
+        if path.stat().st_mtime >= cutoff:
+            return False
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _spool_of(stream: object) -> Spool | None:

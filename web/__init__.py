@@ -8,6 +8,7 @@ from flask import Flask, abort, current_app, g, request, session
 from flask_babel import Babel
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from web import runtime
@@ -35,6 +36,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _install_views(app)
     app.add_template_filter(_from_iso, "from_iso")
     app.before_request(_before)
+    if app.config["TRUSTED_PROXIES"]:  # the client address from X-Forwarded-For, as the proxies set it
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
     return app
 
 
@@ -99,7 +102,11 @@ def _security_headers(response):
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Request-Id"] = g.get("request_id", "")
-    if current_user and getattr(current_user, "is_authenticated", False):
+    # No cache keeps personal data: not a signed-in user's pages, nor any answer of the JSON API (the
+    # bearer token's answers, the token itself (RFC 6749 §5.1), and its refusals); the public OpenAPI
+    # document may be cached.
+    if (getattr(current_user, "is_authenticated", False) or g.get("api_user") is not None
+            or request.path.startswith("/api/v1/")):
         response.headers["Cache-Control"] = "no-store"
     from flask import current_app
 

@@ -8,10 +8,11 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from processes.usecases import deploy, files, instances, queries, sessions
 from processes.usecases.errors import TooManyAttempts, Unauthenticated
-from storage.models import AuditEvent, InboxTask, Instance
+from storage import audit
+from storage.models import InboxTask, Instance
 from web import downloads
 from web.auth import anonymous_ctx, api_auth, throttle
-from web.unit_of_work import ctx, db, keep_refusal
+from web.unit_of_work import ctx, datetime_arg, db, keep_refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -51,10 +52,13 @@ def file_json(row) -> dict[str, Any]:
             "content_type": row.content_type}
 
 
-def event_json(ev: AuditEvent) -> dict[str, Any]:
+def event_json(ev: audit.Entry) -> dict[str, Any]:
+    """An audit entry; a damaged one only as its seq, the fields that could not be read and the raw text."""
+    if ev.damaged:
+        return {"seq": ev.seq, "damaged": True, "damaged_fields": list(ev.damaged), "raw": ev.raw}
     return {"seq": ev.seq, "at": _iso(ev.at), "actor": ev.actor, "action": ev.action, "task": ev.task,
             "object": ev.object, "data": ev.data, "comment": ev.comment, "clause": ev.clause,
-            "hash": ev.hash}
+            "hash": ev.hash, "damaged": False}
 
 
 @bp.post("/v1/tokens")
@@ -74,7 +78,8 @@ def create_token():
     except Unauthenticated:
         keep_refusal()  # the failure counts towards the throttle and is audited
         return jsonify(error="Wrong username or password."), 401
-    return jsonify(token=token, expires_at=_iso(expires)), 201
+    # RFC 6749 §5.1: a token is never cached (Cache-Control: no-store is set on every API answer)
+    return jsonify(token=token, expires_at=_iso(expires)), 201, {"Pragma": "no-cache"}
 
 
 @bp.get("/v1/processes")
@@ -166,29 +171,17 @@ def download_document(document_id: int):
 
 
 
-def _arg_datetime(name: str) -> datetime | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        abort(400, description=f"{name} must be an ISO 8601 date-time.")
-    if value.tzinfo is None:
-        abort(400, description=f"{name} must carry a time zone (e.g. Z or +05:00).")
-    return value
-
-
 @bp.get("/v1/audit/events")
 @api_auth
 def audit_events():
     raw_instance = request.args.get("instance")
-    if raw_instance is not None and not (raw_instance.isdigit() and 0 < int(raw_instance) < 2**31):
+    if raw_instance is not None and not (raw_instance.isascii() and raw_instance.isdigit()
+                                         and 0 < int(raw_instance) < 2**31):
         abort(400, description="instance must be an integer id.")
     rows = queries.audit_events(ctx(), instance=int(raw_instance) if raw_instance else None,
                                 actor=request.args.get("actor") or None,
                                 action=request.args.get("action") or None,
-                                since=_arg_datetime("since"), until=_arg_datetime("until"))
+                                since=datetime_arg("since"), until=datetime_arg("until"))
     return jsonify([event_json(e) for e in rows])
 
 

@@ -28,7 +28,7 @@ def instances():
 def events_csv():
     """The audit trail (or one instance's) as CSV, formula cells neutralised."""
     raw = request.args.get("instance", "")
-    if raw and not (raw.isdigit() and 0 < int(raw) < 2**31):
+    if raw and not (raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**31):  # "²".isdigit() too
         abort(400, description=_("instance must be a number."))
     rows = queries.audit_events(ctx(), instance=int(raw) if raw else None, limit=100_000)
     name = f"kelisim-audit-{raw or 'all'}.csv"

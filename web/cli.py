@@ -74,19 +74,22 @@ def seed_demo() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=min(4, os.cpu_count() or 1), show_default=True, type=int,
-              help="Server processes (gunicorn); each runs --threads request threads.")
+              help="Server processes (Waitress); each runs --threads request threads.")
 @click.option("--threads", default=4, show_default=True, type=int)
+@click.option("--read-timeout", default=30, show_default=True, type=click.IntRange(1, 3600),
+              help="Close a connection that sends nothing for this many seconds (slow or stalled bodies).")
 @click.option("--no-worker", is_flag=True, help="Do not run the timer worker alongside the server.")
-def serve(host: str, port: int, workers: int, threads: int, no_worker: bool) -> None:
-    """Serve with a production WSGI server (gunicorn) and, unless --no-worker, the timer worker."""
+def serve(host: str, port: int, workers: int, threads: int, read_timeout: int, no_worker: bool) -> None:
+    """Serve with a production WSGI server (Waitress: a request reaches a thread only once its body has
+    arrived) and, unless --no-worker, the timer worker."""
     import json
     import signal
 
     from processes.worker import run_forever
 
     rt = _rt()  # check the schema and deploy the processes once, before the server starts
-    options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "timeout": 60,
-               "graceful_timeout": 10, "accesslog": "-" if os.environ.get("KELISIM_ACCESS_LOG") else None}
+    options = {"host": host, "port": port, "workers": workers, "threads": threads, "channel_timeout": read_timeout,
+               "access_log": bool(os.environ.get("KELISIM_ACCESS_LOG"))}
     server = subprocess.Popen([sys.executable, "-m", "web.server", json.dumps(options)])
     signal.signal(signal.SIGTERM, lambda *_: server.terminate())
     stop = threading.Event()
@@ -143,15 +146,16 @@ def files() -> None:
 @files.command("sweep")
 @click.option("--grace", default=3600, show_default=True, help="Keep unreferenced files younger than this (s).")
 def files_sweep(grace: int) -> None:
-    """Delete stored files that no database row references (left by interrupted uploads)."""
+    """Delete stored files that no database row references (left by interrupted uploads), and the
+    temporary files (upload spools) that interrupted uploads left."""
     from processes.usecases import files as file_cases
     from processes.usecases.context import Ctx
 
     rt = _rt()
     with transaction(rt.factory) as session:
         referenced = file_cases.referenced_blobs(Ctx(session=session, services=rt.services))
-    removed = rt.services.blobs.sweep(referenced, grace_seconds=grace)
-    click.echo(f"removed {len(removed)} orphan file(s)")
+    swept = rt.services.blobs.sweep(referenced, grace_seconds=grace)
+    click.echo(f"removed {len(swept.orphans)} orphan file(s) and {len(swept.temporary)} temporary file(s)")
 
 
 @main.group()

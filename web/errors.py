@@ -6,6 +6,7 @@ import logging
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 
 from processes.usecases.errors import DomainError, Invalid
@@ -43,8 +44,7 @@ def init_app(app: Flask) -> None:
     def _http(error: HTTPException):
         rollback()
         message = _describe(error)
-        headers = {"Retry-After": error.response.headers["Retry-After"]} if error.response is not None \
-            and "Retry-After" in error.response.headers else {}
+        headers = _kept_headers(error)
         if wants_json():
             return jsonify(error=message), error.code, headers
         return render_template("error.html", status=error.code, message=message), error.code, headers
@@ -57,6 +57,18 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return jsonify(error=message, request_id=g.get("request_id")), 500
         return render_template("error.html", status=500, message=message), 500
+
+
+KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+def _kept_headers(error: HTTPException) -> dict[str, str]:
+    """The headers the exception's own answer would carry that say how to retry: `Allow` on a 405
+    (werkzeug puts it in `get_headers()`, which this handler's own answer replaces), `Retry-After`,
+    `WWW-Authenticate`; never its Content-Type."""
+    found = Headers(error.response.headers if error.response is not None else None)
+    found.extend(error.get_headers())
+    return {name: value for name in KEPT_HEADERS if (value := found.get(name))}
 
 
 def _describe(error: HTTPException) -> str:

@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import gettext as _gettext
+from markupsafe import Markup
 
 from processes import catalog
 from processes.usecases.kinds import Labels, ProcessKind
+
+
+def gettext(msgid: str) -> Markup:
+    """A translated label, trusted as the templates' own translations are (Jinja marks those safe)."""
+    return Markup(_gettext(msgid))
 
 
 class ProcessLabels:

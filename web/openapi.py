@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from processes.university_time import FIRST_DAY, LAST_DAY
+
 ERR = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
@@ -17,8 +19,27 @@ def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+MAX_ID = 2**31 - 1  # web.IdConverter: ids are 1 … 2**31 - 1 (INTEGER columns); others answer 404
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+RANGE = f"between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}, else 400"
+
+
 def id_param(name: str, kind: str = "integer") -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+    return {"name": name, "in": "path", "required": True, "schema": ID if kind == "integer" else {"type": kind}}
+
+
+def date_param(name: str, description: str) -> dict[str, Any]:
+    """A date query parameter as web.unit_of_work.date_arg reads it: empty = absent, else 400 when
+    malformed or out of range."""
+    return {"name": name, "in": "query", "required": False, "description": f"{description}; {RANGE}",
+            "schema": {"type": "string", "format": "date"}}
+
+
+def datetime_param(name: str, description: str) -> dict[str, Any]:
+    """A date-time query parameter as web.unit_of_work.datetime_arg reads it: with a time zone."""
+    return {"name": name, "in": "query", "required": False,
+            "description": f"{description}; ISO 8601 with a time zone (Z or ±hh:mm), its date {RANGE}",
+            "schema": {"type": "string", "format": "date-time"}}
 
 
 def array(name: str) -> dict[str, Any]:
@@ -61,14 +82,18 @@ def _paths() -> dict[str, Any]:
                           "422": {"description": "Invalid data", "content": {"application/json": {
                               "schema": ref("ValidationError")}}}}}},
         "/api/v1/files/{id}": {"get": {"summary": "Download a file", "parameters": [id_param("id")],
-                                       "responses": {"200": {"description": "The bytes"}, "404": ERR}}},
+                                       "responses": {"200": {"description": "The bytes"}, "401": ERR,
+                                                     "404": ERR}}},
         "/api/v1/documents/{id}": {"get": {"summary": "Download an issued PDF", "parameters": [id_param("id")],
-                                           "responses": {"200": {"description": "application/pdf"}, "404": ERR}}},
+                                           "responses": {"200": {"description": "application/pdf"}, "401": ERR,
+                                                         "404": ERR, "409": ERR}}},
         "/api/v1/audit/events": {"get": {
             "summary": "Audit entries (auditors)",
-            "parameters": [{"name": n, "in": "query", "required": False, "schema": {"type": t}}
-                           for n, t in (("instance", "integer"), ("actor", "string"), ("action", "string"),
-                                        ("since", "string"), ("until", "string"))],
+            "parameters": [{"name": "instance", "in": "query", "required": False, "schema": ID},
+                           *({"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
+                             for n in ("actor", "action")),
+                           datetime_param("since", "entries at or after"),
+                           datetime_param("until", "entries before")],
             "responses": ok("Events", array("Event"))}},
         "/api/v1/audit/verify": {"get": {"summary": "Recompute the audit chain (auditors)",
                                          "responses": ok("Result", ref("Verify"))}},
@@ -96,17 +121,25 @@ def _schemas() -> dict[str, Any]:
         "File": {"type": "object", "properties": {"id": i, "name": s, "size": i, "sha256": s, "content_type": s}},
         "Instance": {"type": "object", "properties": {
             "id": i, "process_key": s, "status": {"enum": ["running", "completed", "cancelled"]},
-            "outcome": nullable, "created_at": dt, "started_by": s, "due_at": dt, "title": s,
+            "outcome": nullable, "created_at": dt, "started_by": s, "due_at": dt, "title": s, "version": i,
             "tasks": {"type": "array", "items": task},
-            "documents": {"type": "array", "items": {"type": "object", "properties": {"id": i, "kind": s, "title": s}}},
+            "documents": {"type": "array", "items": {"type": "object", "properties": {
+                "id": i, "kind": s, "title": s, "reg_number": s, "verification_code": s,
+                "sha256": {**nullable, "description": "null until the PDF is rendered"}}}},
             "files": {"type": "array", "items": ref("File")}}},
         "Completed": {"type": "object", "properties": {
             "instance": {"type": "object", "properties": {"id": i, "status": s, "outcome": nullable}},
             "tasks": {"type": "array", "items": task}}},
         "Event": {"type": "object", "properties": {
-            "seq": i, "at": dt, "actor": nullable, "action": s, "task": nullable, "data": {"type": "object"},
-            "comment": nullable}},
-        "Verify": {"type": "object", "properties": {"ok": {"type": "boolean"}, "events": i, "head": s}},
+            "seq": i, "at": dt, "actor": nullable, "action": s, "task": nullable, "object": nullable,
+            "data": {"type": "object"}, "comment": nullable, "clause": nullable, "hash": s,
+            "damaged": {"type": "boolean", "description": "true: an entry that could not be read; it then "
+                                                         "carries only seq, damaged_fields and raw"},
+            "damaged_fields": {"type": "array", "items": s}, "raw": s}},
+        "Verify": {"type": "object", "properties": {
+            "ok": {"type": "boolean"}, "events": i, "head": s,
+            "first_bad_seq": {"type": "integer", "description": "only when ok is false"},
+            "reason": {"type": "string", "description": "only when ok is false"}}},
     }
 
 

@@ -1,7 +1,7 @@
 """Server-rendered pages: inbox, my submissions, task forms, instances, files, public verification."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -155,11 +155,22 @@ def verify(code: str):
 @bp.get("/notifications")
 @login_required
 def notification_list():
-    c = ctx()
-    items = notifications.for_user(c)
-    unread_ids = {n.id for n in items if n.read_at is None}
-    notifications.mark_all_read(c)
-    return render_template("notifications.html", items=items, unread_ids=unread_ids)
+    """The user's notifications; reading them changes nothing (the unread stay marked until a POST)."""
+    items = notifications.for_user(ctx())
+    return render_template("notifications.html", items=items,
+                           unread_count_here=sum(1 for n in items if n.read_at is None),
+                           up_to=max((n.id for n in items), default=None))
+
+
+@bp.post("/notifications/read")
+@login_required
+def notifications_mark_read():
+    """Mark all as read (CSRF-checked form): those up to the newest the page showed."""
+    raw = request.form.get("up_to", "").strip()
+    if raw and not (raw.isascii() and raw.isdigit() and int(raw) < 2**31):
+        abort(400, description=_("The request is malformed."))
+    notifications.mark_all_read(ctx(), up_to=int(raw) if raw else None)
+    return redirect(url_for("pages.notification_list"))
 
 
 @bp.app_context_processor

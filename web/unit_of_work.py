@@ -7,9 +7,10 @@ transaction and every lock."""
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 
-from flask import Flask, current_app, g, request
+from flask import Flask, abort, current_app, g, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from forms.validate import N_
 from processes import rendering
+from processes.university_time import FIRST_DAY, LAST_DAY
 from processes.usecases.context import Ctx, Services
 from processes.usecases.errors import Conflict, DomainError
 from storage import audit
@@ -118,10 +120,43 @@ def render_now(instance_id: int | None) -> None:
     rendering.render_pending(current_app.extensions["kelisim.db"], services(), instance_id)
 
 
+# --- date and date-time query parameters: the one parser of every view ---------------------------
+
 def date_arg(name: str) -> date | None:
-    """A query-string date (ISO), or None when absent or malformed (filters then ignore it)."""
+    """A query-string date (YYYY-MM-DD, an Almaty calendar day), or None when absent or empty.
+
+    Malformed, or outside university_time's range (FIRST_DAY..LAST_DAY, every real date), it is refused
+    with a 400 naming the parameter: a filter is never silently dropped (that would answer unfiltered
+    data), and a date the time conversions cannot hold never reaches them (it was a 500)."""
     raw = request.args.get(name, "").strip()
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
+    if not raw:
         return None
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        abort(400, description=_("%(name)s must be a date as YYYY-MM-DD.", name=name))
+    return _in_range(name, value)
+
+
+def datetime_arg(name: str) -> datetime | None:
+    """A query-string date-time (ISO 8601 with a time zone, e.g. 2026-01-31T09:00:00+05:00), as an aware
+    datetime, or None when absent or empty; malformed, naive or out of range -> 400, as `date_arg`."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None or value.utcoffset() is None:
+        abort(400, description=_("%(name)s must be an ISO 8601 date-time with a time zone, "
+                                 "e.g. 2026-01-31T09:00:00+05:00.", name=name))
+    _in_range(name, value.date())  # an offset is under a day: its UTC moment exists too
+    return value
+
+
+def _in_range(name: str, day: date) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        abort(400, description=_("%(name)s must be between %(first)s and %(last)s.", name=name,
+                                 first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
+    return day

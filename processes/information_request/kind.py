@@ -229,7 +229,11 @@ def parse_received(value: Any, now: datetime, errors: dict[str, Message]) -> dat
         return now
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UNIVERSITY_TZ)
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # year 1 (or 9999) in a zone east (or west) of UTC: not a real receipt
+        errors["received_at"] = Message(N_("Not a valid date and time."))
+        return now
     if moment > now:
         errors["received_at"] = Message(N_("The date of receipt may not be in the future."))
     elif moment < EARLIEST_RECEIPT:

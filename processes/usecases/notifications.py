@@ -1,10 +1,13 @@
 """In-app notifications (e-mail joins them once mail exists)."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import cast
+
+from sqlalchemy import CursorResult, select, update
 
 from processes.usecases import mail
 from processes.usecases.context import Ctx
+from storage import audit
 from storage.models import Instance, Notification, User
 
 
@@ -33,6 +36,18 @@ def unread_count(ctx: Ctx) -> int:
         Notification.user_id == ctx.me.id, Notification.read_at.is_(None))).all())
 
 
-def mark_all_read(ctx: Ctx) -> None:
-    ctx.session.execute(update(Notification).where(Notification.user_id == ctx.me.id,
-                                                   Notification.read_at.is_(None)).values(read_at=ctx.now()))
+def mark_all_read(ctx: Ctx, up_to: int | None = None) -> int:
+    """Mark the acting user's unread notifications read (a POST of theirs; reading the list never does),
+    only those up to the id `up_to` when given (the newest the page showed: one that arrived since stays
+    unread). Audited as `notifications_read` with the count. Returns the count: 0, and nothing recorded,
+    when none was unread."""
+    user = ctx.me
+    query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if up_to is not None:
+        query = query.where(Notification.id <= up_to)
+    result = cast(CursorResult, ctx.session.execute(query.values(read_at=ctx.now())))
+    count = result.rowcount
+    if count:
+        audit.append(ctx.session, ctx.actor, "notifications_read", object=f"user:{user.username}",
+                     data={"count": count}, request_id=ctx.request_id)
+    return count

@@ -82,9 +82,9 @@ def verify_audit_trail(ctx: Ctx) -> audit.VerifyResult:
     return audit.verify(ctx.session)
 
 
-def timeline(ctx: Ctx, instance: Instance) -> list[AuditEvent]:
-    return list(ctx.session.execute(select(AuditEvent).where(AuditEvent.instance_id == instance.id)
-                                    .order_by(AuditEvent.seq)).scalars())
+def timeline(ctx: Ctx, instance: Instance) -> list[audit.Entry]:
+    """The instance's audit entries, oldest first; a damaged one is marked, not interpreted."""
+    return audit.entries(ctx.session, AuditEvent.instance_id == instance.id)
 
 
 def versions(ctx: Ctx, instance: Instance) -> list[ContentVersion]:
@@ -99,20 +99,21 @@ def tasks_of(ctx: Ctx, instance: Instance) -> list[InboxTask]:
 
 def audit_events(ctx: Ctx, instance: int | None = None, actor: str | None = None, action: str | None = None,
                  since: datetime | None = None, until: datetime | None = None,
-                 limit: int = 1000) -> list[AuditEvent]:
+                 limit: int = 1000) -> list[audit.Entry]:
+    """Audit entries in chain order, filtered; a damaged one is marked, not interpreted. Auditors only."""
     require_auditor(ctx)
-    query = select(AuditEvent)
+    where = []
     if instance is not None:
-        query = query.where(AuditEvent.instance_id == instance)
+        where.append(AuditEvent.instance_id == instance)
     if actor:
-        query = query.where(AuditEvent.actor == actor)
+        where.append(AuditEvent.actor == actor)
     if action:
-        query = query.where(AuditEvent.action == action)
+        where.append(AuditEvent.action == action)
     if since:
-        query = query.where(AuditEvent.at >= since)
+        where.append(AuditEvent.at >= since)
     if until:
-        query = query.where(AuditEvent.at < until)
-    return list(ctx.session.execute(query.order_by(AuditEvent.seq).limit(limit)).scalars())
+        where.append(AuditEvent.at < until)
+    return audit.entries(ctx.session, *where, limit=limit)
 
 
 def actor_names(ctx: Ctx, instance: Instance) -> dict[str, str]:
@@ -134,11 +135,12 @@ def documents_by_instance(ctx: Ctx, instance_ids: list[int]) -> dict[int, list[D
 
 
 def last_completion(ctx: Ctx, instance: Instance, task_name: str) -> dict:
-    """The data of a task's latest completion, as the audit trail recorded it ({} when never completed)."""
-    event = ctx.session.execute(select(AuditEvent).where(
-        AuditEvent.instance_id == instance.id, AuditEvent.action == "task_completed",
-        AuditEvent.task == task_name).order_by(AuditEvent.seq.desc()).limit(1)).scalar_one_or_none()
-    return dict(event.data) if event else {}
+    """The data of a task's latest completion, as the audit trail recorded it ({} when never completed, or
+    when that entry is damaged: its data is not interpreted)."""
+    latest = audit.entries(ctx.session, AuditEvent.instance_id == instance.id,
+                           AuditEvent.action == "task_completed", AuditEvent.task == task_name,
+                           newest_first=True, limit=1)
+    return dict(latest[0].data) if latest and latest[0].data is not None else {}
 
 
 def units(ctx: Ctx) -> list[Unit]:

@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from tests import samples
 from tests.conftest import api_token, login
 from tests.helpers import submission
 
@@ -76,7 +77,7 @@ def test_checklist_form_labels_every_control(client):
     head, spec = api_token(client, "unit.head"), api_token(client, "mcd.specialist")
     started = client.post("/api/v1/processes/material_signoff/instances", headers=head).get_json()
     up = client.post(f"/api/v1/instances/{started['id']}/files", headers=head,
-                     data={"file": (io.BytesIO(b"%PDF-1.7 x"), "m.pdf")}, content_type="multipart/form-data")
+                     data={"file": (io.BytesIO(samples.pdf("x")), "m.pdf")}, content_type="multipart/form-data")
     data = {"unit": "FE-IS", "material_type": "poster", "channel": "website", "audiences": ["students"],
             "planned_date": event_date(20), "title": "Poster", "file_ids": [up.get_json()["id"]]}
     client.post(f"/api/v1/tasks/{started['tasks'][0]['id']}/complete", headers=head, json={"data": data})
@@ -98,7 +99,7 @@ def test_request_and_council_forms_label_every_control(client):
     reg, amd, mcd = api_token(client, "registry"), api_token(client, "amd.head"), api_token(client, "mcd.head")
     started = client.post("/api/v1/processes/information_request/instances", headers=reg).get_json()
     up = client.post(f"/api/v1/instances/{started['id']}/files", headers=reg,
-                     data={"file": (io.BytesIO(b"%PDF-1.7 x"), "s.pdf")}, content_type="multipart/form-data")
+                     data={"file": (io.BytesIO(samples.pdf("x")), "s.pdf")}, content_type="multipart/form-data")
     data = {"requester_name": "R", "requester_kind": "person", "email": "r@example.kz", "subject": "S", "items": "I",
             "form": "electronic", "language": "kk", "file_ids": [up.get_json()["id"]],
             "received_at": local(utcnow() - timedelta(hours=1)).isoformat(timespec="minutes")}

@@ -6,6 +6,7 @@ import io
 import pytest
 
 from processes.usecases.seed import USERS
+from tests import samples
 from tests.conftest import api_token, csrf_from, login
 from tests.helpers import submission
 
@@ -106,7 +107,7 @@ def material_world(client):
     head = api_token(client, "unit.head")
     started = client.post("/api/v1/processes/material_signoff/instances", headers=head).get_json()
     up = client.post(f"/api/v1/instances/{started['id']}/files", headers=head,
-                     data={"file": (io.BytesIO(b"%PDF-1.7 x"), "m.pdf")}, content_type="multipart/form-data")
+                     data={"file": (io.BytesIO(samples.pdf("x")), "m.pdf")}, content_type="multipart/form-data")
     data = {"unit": "FE-IS", "material_type": "poster", "channel": "website", "audiences": ["students"],
             "planned_date": event_date(20), "title": "Poster", "file_ids": [up.get_json()["id"]]}
     client.post(f"/api/v1/tasks/{started['tasks'][0]['id']}/complete", headers=head, json={"data": data})
@@ -128,7 +129,7 @@ def test_material_matrix(client, material_world, username):
         response = client.get(url, headers=headers, buffered=True)
         assert (200 <= response.status_code < 300) == (name in allowed), (username, name, response.status_code)
     upload = client.post(f"/api/v1/instances/{i}/files", headers=headers,
-                         data={"file": (io.BytesIO(b"%PDF-1.7 y"), "n.pdf")}, content_type="multipart/form-data")
+                         data={"file": (io.BytesIO(samples.pdf("y")), "n.pdf")}, content_type="multipart/form-data")
     assert not 200 <= upload.status_code < 300, (username, "upload during review")
     login(client, username)
     for name, url in {"page instance": f"/instances/{i}", "page file": f"/files/{f}"}.items():
@@ -153,7 +154,8 @@ def request_world(client):
     def registered():
         started = client.post("/api/v1/processes/information_request/instances", headers=reg).get_json()
         up = client.post(f"/api/v1/instances/{started['id']}/files", headers=reg,
-                         data={"file": (io.BytesIO(b"%PDF-1.7 scan"), "scan.pdf")}, content_type="multipart/form-data")
+                         data={"file": (io.BytesIO(samples.pdf("scan")), "scan.pdf")},
+                         content_type="multipart/form-data")
         data = {"requester_name": "R", "requester_kind": "person", "email": "r@example.kz", "subject": "S",
                 "items": "I", "form": "electronic", "language": "ru", "file_ids": [up.get_json()["id"]],
                 "received_at": local(utcnow() - timedelta(hours=1)).isoformat(timespec="minutes")}
@@ -192,7 +194,7 @@ def test_information_request_matrix(client, request_world, username):
     if letter.status_code == 303:
         assert client.get(letter.headers["Location"], headers=headers, buffered=True).status_code == 200
     upload = client.post(f"/api/v1/instances/{i}/files", headers=headers,
-                         data={"file": (io.BytesIO(b"%PDF-1.7 y"), "n.pdf")}, content_type="multipart/form-data")
+                         data={"file": (io.BytesIO(samples.pdf("y")), "n.pdf")}, content_type="multipart/form-data")
     assert (upload.status_code == 201) == (username == "unit.head"), (username, "upload", upload.status_code)
     login(client, username)
     for name, url in {"page instance": f"/instances/{i}", "register": "/requests", "csv": "/requests.csv"}.items():

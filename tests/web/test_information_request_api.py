@@ -9,6 +9,7 @@ import pytest
 
 from processes.university_time import local
 from storage.models import utcnow
+from tests import samples
 from tests.conftest import api_token, csrf_from, login
 from tests.helpers import api_complete as complete
 from tests.helpers import api_ready as ready
@@ -29,7 +30,10 @@ def request_data(**overrides) -> dict:
     return data
 
 
-def upload(client, headers, iid, name="scan.pdf", content=b"%PDF-1.7 scan"):
+SCAN = samples.pdf("scan")
+
+
+def upload(client, headers, iid, name="scan.pdf", content=SCAN):
     return api_upload(client, headers, iid, name, content)
 
 
@@ -121,7 +125,7 @@ def test_printed_answer_payment_once_then_dispatch_by_post(client):
     errors = complete(client, head, prepare["id"], {"answer_text": "Поступило 1 200 человек.",
                                                     "accuracy_confirmed": False}, 422)["errors"]
     assert "accuracy_confirmed" in errors
-    enclosure = upload(client, head, iid, "admissions.pdf", b"%PDF-1.7 admissions 2026")
+    enclosure = upload(client, head, iid, "admissions.pdf", samples.pdf("admissions 2026"))
     complete(client, head, prepare["id"], {"answer_text": "Поступило 1 200 человек.", "file_ids": [enclosure],
                                            "accuracy_confirmed": True})
     pay = ready(client, reg, iid)
@@ -176,7 +180,7 @@ def test_registration_through_the_html_form(client):
             "email": "bolat@example.kz", "subject": "Стипендия", "items": "Стипендия мөлшері",
             "form": "electronic", "language": "kk",
             "received_at": local(utcnow() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
-            "file": (io.BytesIO(b"%PDF-1.7 scan"), "scan.pdf")}
+            "file": (io.BytesIO(samples.pdf("scan")), "scan.pdf")}
     response = client.post(f"/processes/{KEY}/new", data=form, content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     rows = client.get("/requests", headers={"Accept-Language": "en"}).get_data(as_text=True)

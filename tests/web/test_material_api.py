@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import io
 
+from tests import samples
 from tests.conftest import api_token, login
 from tests.helpers import event_date
 
@@ -33,8 +34,8 @@ def test_mass_media_material_with_a_revised_file(client):
     head, spec, vrf, aud = (api_token(client, u) for u in ("unit.head", "mcd.specialist", "vr.finance", "auditor"))
     started = client.post("/api/v1/processes/material_signoff/instances", headers=head).get_json()
     iid = started["id"]
-    first = upload(client, head, iid, "booklet.pdf", b"%PDF-1.7 first")
-    poster = upload(client, head, iid, "poster.png", b"\x89PNG\r\n\x1a\n" + b"1" * 40)
+    first = upload(client, head, iid, "booklet.pdf", samples.pdf("first"))
+    poster = upload(client, head, iid, "poster.png", samples.png("poster"))
     data = {"unit": "FE-IS", "material_type": "booklet", "channel": "mass_media", "area": "finance",
             "audiences": ["applicants", "parents"], "planned_date": event_date(15), "title": "Талапкерге",
             "description": "Буклет және постер", "file_ids": [first["id"], poster["id"]]}
@@ -50,8 +51,8 @@ def test_mass_media_material_with_a_revised_file(client):
     login(client, "unit.head")
     notes = client.get("/notifications", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Your material" in notes and "Fix the phone" in notes
-    second = upload(client, head, iid, "booklet.pdf", b"%PDF-1.7 second")
-    assert second["sha256"] == hashlib.sha256(b"%PDF-1.7 second").hexdigest()
+    second = upload(client, head, iid, "booklet.pdf", samples.pdf("second"))
+    assert second["sha256"] == hashlib.sha256(samples.pdf("second")).hexdigest()
     complete(client, head, revise["id"], {**data, "file_ids": [second["id"], poster["id"]]})
     complete(client, spec, ready(client, spec, iid)["id"], {"checklist": CHECK_OK, "decision": "approve"})
     mgmt = ready(client, vrf, iid)

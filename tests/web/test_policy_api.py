@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import re
 
+from tests import samples
 from tests.conftest import api_token, csrf_from, login
 from tests.helpers import api_complete as complete
 from tests.helpers import api_ready as ready
@@ -24,7 +25,7 @@ def amend(client, changes=None, effective=None):
     complete(client, mcd, ready(client, mcd, iid)["id"], {"decision": "consolidate"})
     task = ready(client, sec, iid)
     up = client.post(f"/api/v1/instances/{iid}/files", headers=sec, content_type="multipart/form-data",
-                     data={"file": (io.BytesIO(b"%PDF-1.7 minutes"), "minutes.pdf")})
+                     data={"file": (io.BytesIO(samples.pdf("minutes")), "minutes.pdf")})
     assert up.status_code == 201, up.get_json()
     today = today_local(utcnow()).isoformat()
     complete(client, sec, task["id"], {"council_required": True, "meeting_date": today, "council_decision": "adopted",

@@ -3,21 +3,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from processes.information_request.kind import OUTCOME_OF
 from processes.information_request.request_register import STATUSES
-from web.openapi import ERR, array, id_param, ok, ref
+from web.openapi import ERR, array, date_param, id_param, ok, ref
 
 
 def paths() -> dict[str, Any]:
     return {
         "/api/v1/information-requests": {"get": {
             "summary": "The register of written information requests (registry, rector, auditors); overdue first",
-            "parameters": [{"name": n, "in": "query", "required": False, "schema": s}
-                           for n, s in (("q", {"type": "string"}),
-                                        ("status", {"type": "string", "enum": list(STATUSES)}),
-                                        ("outcome", {"type": "string",
-                                                     "enum": ["provided", "provided_partly", "refused"]}),
-                                        ("since", {"type": "string", "format": "date"}),
-                                        ("until", {"type": "string", "format": "date"}))],
+            "parameters": [*({"name": n, "in": "query", "required": False, "schema": s}
+                             for n, s in (("q", {"type": "string", "description": "the first 200 characters count"}),
+                                          ("status", {"type": "string", "enum": list(STATUSES)}),
+                                          ("outcome", {"type": "string", "enum": list(OUTCOME_OF.values())}))),
+                           date_param("since", "received on or after this Almaty date"),
+                           date_param("until", "received on or before this Almaty date")],
             "responses": ok("Register entries", array("RegisterEntry"))}},
         "/api/v1/instances/{id}/dispatch": {"post": {
             "summary": "Record how an information request's letter was sent (registry): method email|post|in_person",
@@ -44,5 +44,5 @@ def schemas() -> dict[str, Any]:
             "answered_at": dt, "outcome": nullable, "working_days": i, "overdue": {"type": "boolean"},
             "overdue_seconds": {"type": ["integer", "null"]}, "payment_status": nullable,
             "cost": {"type": ["number", "null"]}, "waiting_for_payment_seconds": {"type": ["integer", "null"]},
-            "dispatch_method": nullable, "tracking_number": nullable}},
+            "dispatch_method": nullable, "tracking_number": nullable, "dispatched_at": dt}},
     }
