@@ -46,3 +46,12 @@ def api_upload(client, headers, instance_id, name, content) -> int:
                            data={"file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
     assert response.status_code == 201, response.get_json()
     return response.get_json()["id"]
+
+
+def kelisim_command(*args: str) -> list[str]:
+    """`kelisim ARGS` with this environment's console script (or the module when it is not installed)."""
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "kelisim"
+    return [str(script), *args] if script.exists() else [sys.executable, "-m", "web.cli", *args]

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -15,18 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import kelisim_command
+from tests.service.helpers import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _kelisim(*args: str) -> list[str]:
-    script = Path(sys.executable).parent / "kelisim"
-    return [str(script), *args] if script.exists() else [sys.executable, "-m", "web.cli", *args]
 
 
 @pytest.fixture(params=[0, 1], ids=["no proxy", "one proxy"])
@@ -35,10 +25,10 @@ def served(request, tmp_path):
     env = {**os.environ, "KELISIM_DATA_DIR": str(tmp_path), "KELISIM_LOG_LEVEL": "WARNING",
            "KELISIM_TRUSTED_PROXIES": str(request.param)}
     env.pop("KELISIM_DATABASE_URL", None)
-    subprocess.run(_kelisim("db", "upgrade"), env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
-    port = _free_port()
+    subprocess.run(kelisim_command("db", "upgrade"), env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
+    port = free_port()
     log = (tmp_path / "serve.log").open("w")
-    proc = subprocess.Popen(_kelisim("serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker",
+    proc = subprocess.Popen(kelisim_command("serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker",
                                      "--workers", "1", "--threads", "2"),
                             env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

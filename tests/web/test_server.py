@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -13,20 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import kelisim_command
+from tests.service.helpers import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 STALLED = 200
 READ_TIMEOUT_S = 2
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _kelisim(*args: str) -> list[str]:
-    script = Path(sys.executable).parent / "kelisim"
-    return [str(script), *args] if script.exists() else [sys.executable, "-m", "web.cli", *args]
 
 
 def _healthz_seconds(base: str) -> float:
@@ -40,10 +31,10 @@ def _healthz_seconds(base: str) -> float:
 def server(tmp_path):
     env = {**os.environ, "KELISIM_DATA_DIR": str(tmp_path), "KELISIM_LOG_LEVEL": "WARNING"}
     env.pop("KELISIM_DATABASE_URL", None)  # its own SQLite file
-    subprocess.run(_kelisim("db", "upgrade"), env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
-    port = _free_port()
+    subprocess.run(kelisim_command("db", "upgrade"), env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
+    port = free_port()
     log = (tmp_path / "serve.log").open("w")
-    proc = subprocess.Popen(_kelisim("serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker",
+    proc = subprocess.Popen(kelisim_command("serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker",
                                      "--workers", "2", "--threads", "2", "--read-timeout", str(READ_TIMEOUT_S)),
                             env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
