@@ -86,12 +86,18 @@ def clerical_keys() -> list[str]:
     return sorted(key for key, kind in kinds().items() if not kind.separate_duties)
 
 
-def renderer(document_kind: str) -> Callable[[Document, Settings], bytes] | None:
-    """The function that renders a document kind to PDF, from the process that issues it."""
+def issuer(document_kind: str | None) -> ProcessKind | None:
+    """The process that issues a document kind (it renders it and shows its public check)."""
     for kind in kinds().values():
         if document_kind in kind.renderers:
-            return kind.renderers[document_kind]
+            return kind
     return None
+
+
+def renderer(document_kind: str) -> Callable[[Document, Settings], bytes] | None:
+    """The function that renders a document kind to PDF, from the process that issues it."""
+    kind = issuer(document_kind)
+    return kind.renderers[document_kind] if kind else None
 
 
 def open_document_kinds() -> frozenset[str]:

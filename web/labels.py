@@ -97,10 +97,7 @@ class ProcessLabels:
 
     def issuer(self, document_kind: str | None) -> ProcessKind | None:
         """The process that issues a document kind (its page fragments show the document)."""
-        for kind in self._kinds():
-            if document_kind in kind.renderers:
-                return kind
-        return None
+        return catalog.issuer(document_kind)
 
     def keys(self) -> list[str]:
         """The installed process keys, in their listing order."""

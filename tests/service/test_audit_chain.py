@@ -95,10 +95,9 @@ def test_verifier_names_a_damaged_entry(act, factory, db_url, damage):
     assert (result.ok, result.first_bad_seq, result.reason, result.events) == (False, 2, "damaged entry", 1)
 
 
+@pytest.mark.skipif(PG_URL.startswith("postgresql"), reason="a bigint seq cannot hold text on PostgreSQL")
 def test_verifier_names_an_entry_whose_seq_is_damaged(act, factory, db_url):
     start_and_submit(act)
-    if not db_url.startswith("sqlite"):
-        pytest.skip("a bigint seq cannot hold text on PostgreSQL")
     tamper(db_url, "UPDATE audit_events SET seq = 'two' WHERE seq = 2")
     with factory() as s:
         result = audit.verify(s)
