@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import ApiToken, LoginFailure, LoginSession, User, UserRole, utcnow
+from storage.models import ApiToken, LoginFailure, LoginSession, User, UserRole, pick_language, utcnow
 
 _hasher = PasswordHasher()  # Argon2id with the library's (RFC 9106 low-memory) defaults
 _DUMMY_HASH = _hasher.hash("kelisim-timing-equaliser")
@@ -56,9 +56,23 @@ def find_user(session: Session, username: str) -> User | None:
     return session.execute(select(User).where(User.username == username)).scalar_one_or_none()
 
 
+def position_fields(position: object) -> dict[str, str]:
+    """The position columns from {"kk", "ru", "en"} (each a text, up to 200 characters; a missing language
+    takes another's) or from one text for all three; ValueError for anything else."""
+    if isinstance(position, str):
+        position = {"kk": position, "ru": position, "en": position}
+    if not isinstance(position, dict) or set(position) - {"kk", "ru", "en"} or not all(
+            isinstance(v, str) and len(v) <= 200 for v in position.values()):
+        raise ValueError('position must be {"kk", "ru", "en"}, texts of up to 200 characters')
+    texts = {lang: str(position.get(lang) or "").strip() for lang in ("kk", "ru", "en")}
+    return {f"position_{lang}": pick_language(texts, lang) for lang in texts}
+
+
 def create_user(session: Session, username: str, full_name: str, password: str,
                 roles: list[str], **fields) -> User:
     check_password_policy(password)
+    if "position" in fields:  # {"kk", "ru", "en"}, or one text for all three
+        fields.update(position_fields(fields.pop("position")))
     user = User(username=username, full_name=full_name, password_hash=hash_password(password), **fields)
     user.roles = [UserRole(role=r) for r in roles]
     session.add(user)

@@ -34,6 +34,19 @@ NAMING = {
 }
 
 
+def pick_language(values: object, lang: str) -> str:
+    """The text of `values` in `lang`: `values` is {"kk", "ru", "en"} (a missing or empty language falls
+    back to kk, ru, en in that order) or, as documents stored it before positions had languages, one
+    string for all."""
+    if isinstance(values, dict):
+        for key in (lang, "kk", "ru", "en"):
+            text = values.get(key)
+            if isinstance(text, str) and text:
+                return text
+        return ""
+    return values if isinstance(values, str) else ""
+
+
 def utcnow() -> datetime:
     """Return the current time, timezone-aware in UTC."""
     return datetime.now(UTC)
@@ -90,7 +103,10 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
-    position: Mapped[str] = mapped_column(String(200), default="")
+    # the position in the three languages of the interface (§9.1), printed on documents in theirs
+    position_kk: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    position_ru: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    position_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
     email: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -107,6 +123,15 @@ class User(Base):
     @property
     def role_names(self) -> set[str]:
         return {r.role for r in self.roles}
+
+    @property
+    def positions(self) -> dict[str, str]:
+        """The position as {"kk", "ru", "en"}, as documents store it."""
+        return {"kk": self.position_kk, "ru": self.position_ru, "en": self.position_en}
+
+    def position_in(self, lang: str) -> str:
+        """The position in `lang` (kk, ru or en), or in another language when that one is empty."""
+        return pick_language(self.positions, lang)
 
 
 class UserRole(Base):
@@ -215,6 +240,8 @@ class InboxTask(Base):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     instance: Mapped[Instance] = relationship(lazy="joined")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    # who completed it: for a task of a role's queue, the person who took it (the assignee is empty)
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id], lazy="selectin")
 
 
 class ContentVersion(Base):
@@ -247,6 +274,7 @@ class StoredFile(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # files of one instance with the same name are versions of one logical document
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    uploaded_by: Mapped[User] = relationship(lazy="joined")
 
 
 class Document(Base):

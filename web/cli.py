@@ -144,7 +144,8 @@ def files() -> None:
 
 
 @files.command("sweep")
-@click.option("--grace", default=3600, show_default=True, help="Keep unreferenced files younger than this (s).")
+@click.option("--grace", default=24 * 3600, show_default=True,
+              help="Keep unreferenced files younger than this (s); the files of a refused form stay 12 hours.")
 def files_sweep(grace: int) -> None:
     """Delete stored files that no database row references (left by interrupted uploads), and the
     temporary files (upload spools) that interrupted uploads left."""
@@ -248,15 +249,20 @@ def user() -> None:
 @click.argument("username")
 @click.option("--name", "full_name", required=True)
 @click.option("--role", "roles", multiple=True, required=True)
+@click.option("--position-kk", default="", help="the position in Kazakh")
+@click.option("--position-ru", default="", help="the position in Russian")
+@click.option("--position-en", default="", help="the position in English")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-def user_create(username: str, full_name: str, roles: tuple[str, ...], password: str) -> None:
-    """Create an account."""
+def user_create(username: str, full_name: str, roles: tuple[str, ...], position_kk: str, position_ru: str,
+                position_en: str, password: str) -> None:
+    """Create an account (its position in kk, ru and en, printed on documents in their language)."""
     rt = _rt()
     try:
         with transaction(rt.factory) as session:
             if accounts.find_user(session, username):
                 raise click.ClickException(f"user {username} exists")
-            accounts.create_user(session, username, full_name, password, list(roles))
+            accounts.create_user(session, username, full_name, password, list(roles),
+                                 position={"kk": position_kk, "ru": position_ru, "en": position_en})
             audit.append(session, audit.Actor(None, "cli"), "user_created", object=f"user:{username}",
                          data={"roles": sorted(roles)})
     except accounts.PasswordRejected as exc:
