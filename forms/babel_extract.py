@@ -5,7 +5,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-_KEYS = {"title", "description", "ui:help"}
+_KEYS = {"title", "description", "ui:help", "ui:action", "ui:itemTitle", "x-hint"}
 
 
 def extract_form(fileobj, keywords, comment_tags, options) -> Iterator[tuple[int, str, str, list[str]]]:
@@ -22,6 +22,8 @@ def _walk(node: Any) -> Iterator[str]:
                 yield value
             elif key == "ui:enumNames" and isinstance(value, list):
                 yield from (v for v in value if isinstance(v, str))
+            elif key == "ui:actions" and isinstance(value, dict):  # task name -> what the person does there
+                yield from (v for v in value.values() if isinstance(v, str))
             else:
                 yield from _walk(value)
     elif isinstance(node, list):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -29,9 +29,33 @@ class Message:
 
     msgid: str
     params: dict[str, Any] = field(default_factory=dict)
+    # the field the message is about, by its label (`field_label`): errors name fields in words
+    label: Message | None = field(default=None, compare=False)
 
-    def render(self, gettext: Callable[[str], str] = lambda s: s) -> str:
-        return gettext(self.msgid) % self.params if self.params else gettext(self.msgid)
+    def render(self, gettext: Callable[[str], str] = lambda s: s,
+               number: Callable[[int], str] | None = None) -> str:
+        """The message in gettext's language; a parameter that is a Message (a label), or a list of them, is
+        translated too (a list joined with ", "), so users read labels, never codes. ``number`` formats
+        the counts (`n`, `count`) in the reader's language (200 000)."""
+        if not self.params:
+            return gettext(self.msgid)
+        params = {k: v.render(gettext, number) if isinstance(v, Message)
+                  else ", ".join(x.render(gettext, number) if isinstance(x, Message) else str(x) for x in v)
+                  if isinstance(v, list | tuple)
+                  else number(v) if number and k in COUNTS and isinstance(v, int) and not isinstance(v, bool)
+                  else v for k, v in self.params.items()}
+        return gettext(self.msgid) % params
+
+    def labelled(self, gettext: Callable[[str], str] = lambda s: s,
+                 number: Callable[[int], str] | None = None) -> str:
+        """"Change 1 — New text: This field is required.": the message after the label of its field."""
+        text = self.render(gettext, number)
+        if self.label is None:
+            return text
+        return gettext(N_("%(field)s: %(message)s")) % {"field": self.label.render(gettext, number), "message": text}
+
+
+COUNTS = frozenset({"n", "count"})  # parameters that are counts, formatted as numbers of the reader's language
 
 
 @dataclass(frozen=True)
@@ -139,7 +163,44 @@ def validate(form: Form, data: Any, *, today: date | None = None) -> tuple[dict,
             if spec.get("x-afterToday") and name not in errors and isinstance(data.get(name), str):
                 if date.fromisoformat(data[name]) <= today:
                     errors[name] = Message(N_("The date must be after today."))
-    return data, errors
+    return data, label_errors(form, errors)
+
+
+def label_errors(form: Form, errors: Mapping[str, Message]) -> dict[str, Message]:
+    """The errors, each naming its field by the form's label for it (those not labelled yet)."""
+    return {name: m if m.label is not None else replace(m, label=field_label(form, name))
+            for name, m in errors.items()}
+
+
+def field_label(form: Form, path: str) -> Message | None:
+    """The label of a field by its dotted name, in words: `title` → "Title", `changes.0.text` →
+    "Change 1 — New text", `checklist.logo.ok` → "Brand-guideline checklist — Logo placement — Meets
+    the guideline". None for a name that is not a field of the form (`_form`, an unknown field)."""
+    parts, node, labels, i = path.split("."), form.schema, [], 0
+    while i < len(parts):
+        spec = _resolve(form.schema, (node or {}).get("properties", {}).get(parts[i]))
+        if spec is None:
+            break
+        ui = form.ui.get(parts[i], {}) if i == 0 else {}
+        if spec.get("title"):
+            labels.append(Message(spec["title"]))
+        if spec.get("type") == "array" and i + 1 < len(parts) and parts[i + 1].isdigit():
+            row = int(parts[i + 1]) + 1
+            if ui.get("ui:itemTitle"):
+                labels[-1:] = [Message(ui["ui:itemTitle"], {"n": row})]
+            else:
+                labels.append(Message(N_("No. %(n)s"), {"n": row}))
+            node, i = _resolve(form.schema, spec.get("items")) or {}, i + 2
+            continue
+        node, i = spec, i + 1
+    return _joined(labels) if labels else None  # an unknown nested name: the label of what holds it
+
+
+def _joined(labels: list[Message]) -> Message:
+    label = labels[0]
+    for more in labels[1:]:
+        label = Message(N_("%(outer)s — %(inner)s"), {"outer": label, "inner": more})
+    return label
 
 
 def _field_path(err: ValidationError) -> str:
@@ -156,8 +217,11 @@ def _explain(form: Form, err: ValidationError, data: dict) -> tuple[str, Message
     kind = err.validator
     if kind == "anyOf" and not path:
         return form.schema.get("x-anyOfField", "_form"), Message(N_("Enter the text or attach a file."))
-    if (kind == "minLength" and err.validator_value == 1) or (kind == "pattern" and err.validator_value == r"\S"):
+    if ((kind == "minLength" and err.validator_value == 1) or (kind == "pattern" and err.validator_value == r"\S")
+            or (kind in ("pattern", "minLength") and err.instance == "")):
         return name, Message(N_("This field is required."))
+    if kind == "pattern" and err.schema.get("x-hint"):
+        return name, Message(err.schema["x-hint"])
     if kind == "minItems" and err.validator_value == 1:
         return name, Message(N_("Choose at least one."))
     return name or "_form", _message_for(kind, err)
@@ -165,11 +229,12 @@ def _explain(form: Form, err: ValidationError, data: dict) -> tuple[str, Message
 
 def _message_for(kind: str, err: ValidationError) -> Message:
     value = err.validator_value
+    count = len(err.instance) if isinstance(err.instance, str | list) else 0
     table = {
-        "type": Message(N_("Wrong type: expected %(type)s."), {"type": value}),
+        "type": _EXPECTED.get(value if isinstance(value, str) else "", Message(N_("Invalid value."))),
         "enum": Message(N_("Not one of the allowed choices.")),
-        "maxLength": Message(N_("At most %(n)s characters."), {"n": value}),
-        "minLength": Message(N_("At least %(n)s characters."), {"n": value}),
+        "maxLength": Message(N_("At most %(n)s characters (you entered %(count)s)."), {"n": value, "count": count}),
+        "minLength": Message(N_("At least %(n)s characters (you entered %(count)s)."), {"n": value, "count": count}),
         "maxItems": Message(N_("At most %(n)s items."), {"n": value}),
         "minItems": Message(N_("At least %(n)s items."), {"n": value}),
         "uniqueItems": Message(N_("Each choice may appear only once.")),
@@ -178,6 +243,17 @@ def _message_for(kind: str, err: ValidationError) -> Message:
         "maximum": Message(N_("Must be at most %(n)s."), {"n": value}),
     }
     return table.get(kind, Message(N_("Invalid value.")))
+
+
+# what a value of the wrong JSON type should have been, said in words
+_EXPECTED = {
+    "integer": Message(N_("Enter a whole number, e.g. 12.")),
+    "number": Message(N_("Enter a number, e.g. 1500 or 12.5.")),
+    "string": Message(N_("Enter text.")),
+    "boolean": Message(N_("Answer yes or no.")),
+    "array": Message(N_("Choose from the list.")),
+    "object": Message(N_("Fill in each part of this field.")),
+}
 
 
 def from_html(form: Form, fields: Mapping[str, list[str]], ignore: Iterable[str] = ()) -> dict[str, Any]:
@@ -200,24 +276,18 @@ def from_html(form: Form, fields: Mapping[str, list[str]], ignore: Iterable[str]
             data[name] = values[0] if len(values) == 1 else values
             continue
         data[name] = _coerce(spec, [v for v in values])
-    for name, by_index in rows.items():
-        key = _row_key(_resolve(form.schema, props[name].get("items")) or {})
+    for name, by_index in rows.items():  # a row left wholly empty is an unused slot of the form
         data[name] = [{k: v.strip() for k, v in by_index[i].items()} for i in sorted(by_index)
-                      if key is not None and (by_index[i].get(key) or "").strip()]
+                      if any(v.strip() for v in by_index[i].values())]
     for name, spec in props.items():
         if spec.get("type") == "array" and name not in data and name not in skip:
             data[name] = []
     return {k: v for k, v in data.items() if v is not None}
 
 
-# `changes.0.clause`: a field of row 0 of a list of objects; a row whose first required field is empty
-# is an unused row of the form and is left out
+# `changes.0.clause`: a field of row 0 of a list of objects; a row whose fields are all empty is an unused
+# slot of the form and is left out (a row with any value is kept, and checked)
 _ROW_FIELD = re.compile(r"([A-Za-z_]\w*)\.(\d{1,3})\.([A-Za-z_]\w*)")
-
-
-def _row_key(item: dict) -> str | None:
-    required = item.get("required") or []
-    return required[0] if required else None
 
 
 def _set_nested(schema: dict, data: dict[str, Any], parts: list[str], values: list[str]) -> None:

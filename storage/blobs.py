@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from _typeshed import ReadableBuffer, WriteableBuffer
 
 CHUNK = 1024 * 1024
+# unreferenced files younger than this stay: an upload whose transaction is still open, or the files of a
+# refused form, which its signed tokens bring back for up to 12 hours (processes/usecases/staged.py)
+SWEEP_GRACE = 24 * 3600
 HEAD = 8192  # bytes kept for sniffing the type
 
 
@@ -250,10 +253,19 @@ class BlobStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
-    def sweep(self, referenced: set[str], grace_seconds: float = 3600) -> Swept:
+    def touch(self, sha256: str) -> None:
+        """Mark a stored file as just used (a form still holds it, see processes/usecases/staged.py): the
+        sweep's grace period counts from now."""
+        try:
+            os.utime(self.path(sha256))
+        except FileNotFoundError:
+            pass
+
+    def sweep(self, referenced: set[str], grace_seconds: float = SWEEP_GRACE) -> Swept:
         """Delete what is older than the grace period and nothing needs: stored files that no row
         references (an upload or render whose transaction never committed), and temporary files in
-        `tmp/` (`*.part`: the spool of an upload, or `put`'s copy, that a killed process left)."""
+        `tmp/` (`*.part`: the spool of an upload, or `put`'s copy, that a killed process left). The grace
+        period must outlive a refused form's tokens (`SWEEP_GRACE`)."""
         cutoff = time.time() - grace_seconds
         orphans = [path.name for path in self.root.glob("??/??/*")
                    if path.name not in referenced and _unlink_if_older(path, cutoff)]

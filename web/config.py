@@ -72,6 +72,9 @@ def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LOGIN_THROTTLE_PER_ADDR": 30,  # free failures per address, then a growing back-off
         "TRUSTED_PROXIES": trusted_proxies(os.environ.get("KELISIM_TRUSTED_PROXIES", "0")),
     }
+    # a form's text field may be larger than Flask's 500 kB default: 200 000 characters of Cyrillic text
+    # are 400 kB, and a longer paste must reach the server to be refused with its length, not cut or 413
+    config.setdefault("MAX_FORM_MEMORY_SIZE", 4 * 1024 * 1024)
     config.update(overrides)
     if "MAX_CONTENT_LENGTH" not in overrides:  # room for the largest file plus the form around it
         config["MAX_CONTENT_LENGTH"] = max(config["MAX_FILE_SIZE"], config["MAX_VIDEO_SIZE"]) + 1024 * 1024

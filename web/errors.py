@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
-from flask_babel import gettext
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_babel import format_decimal, gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 
 from processes.usecases.errors import DomainError, Invalid
+from web import messages
 from web.unit_of_work import record_denial, rollback
 
 log = logging.getLogger("kelisim.web")
@@ -24,9 +25,9 @@ def init_app(app: Flask) -> None:
     def _domain(error: DomainError):
         rollback()
         record_denial(error)
-        message = error.message.render(gettext)
+        message = messages.render(error.message)
         if isinstance(error, Invalid):
-            errors = {k: m.render(gettext) for k, m in error.errors.items()}
+            errors = messages.summary(error.errors)  # the key is the field's path; the message names it in words
             if wants_json():
                 return jsonify(error=message, errors=errors), 422
             return render_template("error.html", status=422, message=message, errors=errors), 422
@@ -45,9 +46,16 @@ def init_app(app: Flask) -> None:
         rollback()
         message = _describe(error)
         headers = _kept_headers(error)
+        if error.code == 413:
+            message = _too_large()
+            if (request.content_length or 0) <= (current_app.config["MAX_CONTENT_LENGTH"] or 0):
+                message = gettext("A text field of the form is longer than %(n)s MB. Nothing was saved: go back "
+                                  "to the form and shorten it.",
+                                  n=format_decimal(current_app.config["MAX_FORM_MEMORY_SIZE"] // (1024 * 1024)))
         if wants_json():
             return jsonify(error=message), error.code, headers
-        return render_template("error.html", status=error.code, message=message), error.code, headers
+        back = request.path if error.code == 413 and request.method == "POST" and not wants_json() else None
+        return render_template("error.html", status=error.code, message=message, back_url=back), error.code, headers
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
@@ -69,6 +77,18 @@ def _kept_headers(error: HTTPException) -> dict[str, str]:
     found = Headers(error.response.headers if error.response is not None else None)
     found.extend(error.get_headers())
     return {name: value for name in KEPT_HEADERS if (value := found.get(name))}
+
+
+def _too_large() -> str:
+    """A body too large to read at all: what the limits are, and that nothing was saved (the form's
+    values could not be read, so they cannot come back)."""
+    config = current_app.config
+    return gettext("The request is larger than %(total)s MB, the most Kelisim accepts at once (a file may have "
+                   "up to %(file)s MB, a video up to %(video)s MB). Nothing was saved: go back to the form and "
+                   "attach smaller files, or fewer at a time.",
+                   total=format_decimal(round(config["MAX_CONTENT_LENGTH"] / (1024 * 1024))),
+                   file=format_decimal(config["MAX_FILE_SIZE"] // (1024 * 1024)),
+                   video=format_decimal(config["MAX_VIDEO_SIZE"] // (1024 * 1024)))
 
 
 def _describe(error: HTTPException) -> str:

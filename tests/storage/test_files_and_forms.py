@@ -23,7 +23,10 @@ def test_blob_store_is_content_addressed_and_sweeps_orphans(tmp_path):
         store.put(io.BytesIO(b"x" * 101), max_size=100)
     assert list(store.tmp.iterdir()) == []  # nothing half-written left behind
     orphan = store.put(io.BytesIO(b"orphan"), max_size=100)
-    old = time.time() - 7200
+    young = time.time() - blobs.SWEEP_GRACE + 600  # within the grace period: a refused form may still hold it
+    os.utime(store.path(orphan.sha256), (young, young))
+    assert store.sweep({a.sha256}) == blobs.Swept(orphans=[], temporary=[])
+    old = time.time() - blobs.SWEEP_GRACE - 60
     os.utime(store.path(orphan.sha256), (old, old))
     os.utime(store.path(a.sha256), (old, old))
     assert store.sweep({a.sha256}) == blobs.Swept(orphans=[orphan.sha256], temporary=[])

@@ -222,7 +222,7 @@ def test_sweep_counts_orphans_and_temporary_files(db_url, tmp_path, monkeypatch)
     spool.flush()
     fresh = store.tmp / "fresh.part"
     fresh.write_bytes(b"an upload in progress")
-    old = time.time() - 7200
+    old = time.time() - 2 * 86400  # older than the default grace (24 hours: a refused form's files stay 12)
     for path in (store.path(orphan.sha256), spool.path):
         os.utime(path, (old, old))
     monkeypatch.setenv("KELISIM_DATABASE_URL", db_url)
