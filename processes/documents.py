@@ -38,7 +38,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from processes.university_time import local
+from processes.university_time import date_text, datetime_text
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ASSETS_DIR = PACKAGE_DIR / "assets"
@@ -203,15 +203,22 @@ def is_sha256_hex(value: str) -> bool:
 
 
 def local_time(moment: datetime) -> str:
-    """Format an aware datetime in Asia/Almaty time with its UTC offset."""
-    moment = local(moment)
-    offset = moment.strftime("%z")
-    return f"{moment:%d.%m.%Y %H:%M} (UTC{offset[:3]}:{offset[3:]})"
+    """Format an aware datetime in Asia/Almaty time, as every page does: 02.12.2026, 14:05."""
+    return datetime_text(moment)
 
 
 def local_date_text(moment: datetime) -> str:
     """Format an aware datetime as its Asia/Almaty date, dd.mm.yyyy."""
-    return local(moment).strftime("%d.%m.%Y")
+    return date_text(moment)
+
+
+def language_texts(value: object) -> list[tuple[str, str]]:
+    """(language, text) pairs of a text kept in the document languages ({"kk", "ru", "en"}, e.g. a
+    position), the empty ones left out; a plain string (as documents stored it before) is one pair."""
+    if isinstance(value, dict):
+        pairs = [(lang, value.get(lang)) for lang in LANGUAGES]
+        return [(lang, text) for lang, text in pairs if isinstance(text, str) and text.strip()]
+    return [("en", value)] if isinstance(value, str) and value.strip() else []
 
 
 def fingerprint_lines(fingerprint: str) -> list[str]:
@@ -286,6 +293,7 @@ def _jinja_env(folder: Path | None = None) -> jinja2.Environment:
     )
     env.install_null_translations()  # type: ignore[attr-defined]
     env.globals["per_language"] = _per_language
+    env.globals["language_texts"] = language_texts
     env.globals["logo_url"] = f"{ASSET_SCHEME}:logo.svg"
     return env
 

@@ -286,6 +286,12 @@ class Run:
             task.run()
         self._settle()
 
+    def cancel(self) -> None:
+        """End the instance where it stands (a withdrawal): every open task and timer is cancelled, no
+        further script runs, and the instance counts as completed."""
+        with _script_errors():
+            self._workflow.cancel()
+
     def fire_timers(self) -> list[FiredTimer]:
         """Fire due timers, run on, and return every timer that fired and was not returned before.
 

@@ -74,6 +74,64 @@ def end_of_day_utc(day: date) -> datetime:
     return utc_at(day + ONE_DAY, time(0, 0))
 
 
+# --- how dates are written (docs/API.md "Dates and deadlines") ----------------------------------
+# One date format and one date-time format, in every language, on pages and in documents alike:
+# 02.12.2026 and 02.12.2026, 14:05 (four-digit year, Almaty time).
+
+DATE_FORMAT = "%d.%m.%Y"  # as strftime writes it (date_text also writes years below 1000 with four digits)
+DATETIME_FORMAT = "%d.%m.%Y, %H:%M"
+
+
+def _shown(moment: datetime) -> datetime:
+    """An aware moment in Almaty time; at the very ends of the calendar (year 1 or 9999), where Almaty
+    time does not exist, the moment as it is."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("naive datetime refused; use an aware datetime")
+    try:
+        return local(moment)
+    except OverflowError:
+        return moment
+
+
+def date_text(value: date | datetime) -> str:
+    """A date as 02.12.2026; an aware moment gives its Almaty date."""
+    if isinstance(value, datetime):
+        value = _shown(value).date()
+    return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
+
+
+def datetime_text(value: date | datetime) -> str:
+    """An aware moment as 02.12.2026, 14:05 in Almaty time (a plain date as date_text)."""
+    if not isinstance(value, datetime):
+        return date_text(value)
+    moment = _shown(value)
+    return f"{date_text(moment.date())}, {moment.hour:02d}:{moment.minute:02d}"
+
+
+def deadline_day(due_at: datetime | date | None) -> date | None:
+    """The last day of a deadline: a plain date is that day; an instant at a local midnight is the end of
+    the day before it (the day's deadline is stored as the next midnight); None for None. An instant at
+    another hour has no "last day" of its own: this gives its local date, and `ends_with_day` tells it
+    apart."""
+    if due_at is None:
+        return None
+    if not isinstance(due_at, datetime):
+        return due_at
+    moment = _shown(due_at) if due_at.utcoffset() is not None else due_at
+    day = moment.date()
+    return day - ONE_DAY if moment.time() == time(0, 0) else day
+
+
+def ends_with_day(due_at: datetime | date | None) -> bool:
+    """True when a deadline ends with a day (a plain date, or an instant at a local midnight)."""
+    if due_at is None:
+        return False
+    if not isinstance(due_at, datetime):
+        return True
+    moment = _shown(due_at) if due_at.utcoffset() is not None else due_at
+    return moment.time() == time(0, 0)
+
+
 # --- the working-day calendar ------------------------------------------------------------------
 
 class WorkCalendar:

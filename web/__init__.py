@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.after_request(_security_headers)  # before the commit's: a refused commit's 409 gets them too
     _install_views(app)
     app.add_template_filter(_from_iso, "from_iso")
+    _install_date_filters(app)
     app.before_request(_before)
     if app.config["TRUSTED_PROXIES"]:  # the client address from X-Forwarded-For, as the proxies set it
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
@@ -75,6 +76,38 @@ def _install_views(app: Flask) -> None:
     from web.labels import ProcessLabels
 
     app.jinja_env.globals.update(process_nav=nav, labels=ProcessLabels())
+
+
+def _install_date_filters(app: Flask) -> None:
+    """One way to write a date and a date-time on every page (processes.university_time: 02.12.2026 and
+    02.12.2026, 14:05, Almaty time), whatever format name a template asks Flask-Babel for; `in_locale`
+    picks a {"kk", "ru", "en"} text (a position, a unit's name) in the page's language."""
+    from datetime import UTC, date, datetime
+
+    from flask_babel import get_locale
+
+    from processes.university_time import date_text, datetime_text, deadline_day, ends_with_day
+    from storage.models import pick_language
+
+    def in_locale(value: Any) -> str:
+        return pick_language(value, str(get_locale() or "kk"))
+
+    def aware(value: Any) -> Any:  # a naive date-time from JSON data is UTC, as everything stored
+        if isinstance(value, datetime) and value.utcoffset() is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+    def as_datetime(value: Any, fmt: Any = None) -> str:
+        return datetime_text(aware(value)) if isinstance(value, date) else str(value or "")
+
+    def as_date(value: Any, fmt: Any = None) -> str:
+        return date_text(aware(value)) if isinstance(value, date) else str(value or "")
+
+    app.add_template_filter(as_datetime, "datetimeformat")
+    app.add_template_filter(as_date, "dateformat")
+    app.add_template_filter(in_locale, "in_locale")
+    app.add_template_filter(deadline_day, "deadline_day")
+    app.add_template_test(ends_with_day, "day_deadline")
 
 
 def _from_iso(value: str):

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
+from processes.university_time import deadline_day
 from processes.usecases import deploy, files, instances, queries, sessions
 from processes.usecases.errors import TooManyAttempts, Unauthenticated
 from storage import audit
@@ -21,6 +22,13 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _day(due_at: datetime | None) -> str | None:
+    """`due_day`: the ISO date of a deadline's last day (due_at at the next midnight, Almaty, is the end of
+    the day before; a deadline at another hour ends on its own Almaty date)."""
+    day = deadline_day(due_at)
+    return day.isoformat() if day else None
+
+
 def _json_body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -31,14 +39,15 @@ def _json_body() -> dict[str, Any]:
 def task_json(task: InboxTask) -> dict[str, Any]:
     return {"id": task.id, "instance_id": task.instance_id, "process_key": task.process_key,
             "name": task.name, "title": task.title, "role": task.role,
-            "assignee": task.assignee.username if task.assignee else None, "due_at": _iso(task.due_at)}
+            "assignee": task.assignee.username if task.assignee else None, "due_at": _iso(task.due_at),
+            "due_day": _day(task.due_at)}
 
 
 def instance_json(c, inst: Instance) -> dict[str, Any]:
     return {
         "id": inst.id, "process_key": inst.process_key, "status": inst.status, "outcome": inst.outcome,
         "title": inst.title, "created_at": _iso(inst.created_at), "started_by": inst.started_by.username,
-        "due_at": _iso(inst.due_at), "version": inst.definition.version,
+        "due_at": _iso(inst.due_at), "due_day": _day(inst.due_at), "version": inst.definition.version,
         "tasks": [task_json(t) for t in instances.ready_tasks(c, inst, mine_only=False)],
         "documents": [{"id": d.id, "kind": d.kind, "title": d.title, "reg_number": d.reg_number,
                        "verification_code": d.verification_code, "sha256": d.sha256}
@@ -48,8 +57,11 @@ def instance_json(c, inst: Instance) -> dict[str, Any]:
 
 
 def file_json(row) -> dict[str, Any]:
+    """A file of an instance: which version of its document it is, who uploaded it (username) and when."""
     return {"id": row.id, "name": row.name, "size": row.size, "sha256": row.sha256,
-            "content_type": row.content_type}
+            "content_type": row.content_type, "version": row.version,
+            "uploaded_by": row.uploaded_by.username if row.uploaded_by else None,
+            "uploaded_at": _iso(row.created_at)}
 
 
 def event_json(ev: audit.Entry) -> dict[str, Any]:
@@ -103,6 +115,18 @@ def start(key: str):
 def get_instance(instance_id: int):
     c = ctx()
     return jsonify(instance_json(c, instances.get_instance(c, instance_id)))
+
+
+@bp.post("/v1/instances/<id:instance_id>/withdraw")
+@api_auth
+def withdraw(instance_id: int):
+    """The submitter withdraws their case before it is decided: 200 with the instance (outcome `withdrawn`)."""
+    body = _json_body()
+    if set(body) - {"reason"} or not isinstance(body.get("reason", ""), str):
+        abort(400, description="The body must be {\"reason\": \"…\"} and nothing else.")
+    c = ctx()
+    inst = instances.withdraw(c, instance_id, body.get("reason", ""))
+    return jsonify(instance_json(c, inst))
 
 
 @bp.get("/v1/instances/<id:instance_id>/events")

@@ -60,6 +60,15 @@ def _paths() -> dict[str, Any]:
             "responses": ok("Started", ref("Started"), "201")}},
         "/api/v1/instances/{id}": {"get": {"summary": "One instance", "parameters": [id_param("id")],
                                            "responses": ok("Instance", ref("Instance"))}},
+        "/api/v1/instances/{id}/withdraw": {"post": {
+            "summary": "The submitter withdraws the case before it is decided (outcome `withdrawn`)",
+            "parameters": [id_param("id")],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["reason"], "additionalProperties": False,
+                "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}}}}}},
+            "responses": {**ok("Withdrawn: the instance, status `completed`, outcome `withdrawn`", ref("Instance")),
+                          "409": ERR, "422": {"description": "No reason given", "content": {"application/json": {
+                              "schema": ref("ValidationError")}}}}}},
         "/api/v1/instances/{id}/events": {"get": {"summary": "The instance's audit entries, oldest first",
                                                   "parameters": [id_param("id")],
                                                   "responses": ok("Events", array("Event"))}},
@@ -81,7 +90,8 @@ def _paths() -> dict[str, Any]:
             "responses": {**ok("Completed", ref("Completed")), "409": ERR,
                           "422": {"description": "Invalid data", "content": {"application/json": {
                               "schema": ref("ValidationError")}}}}}},
-        "/api/v1/files/{id}": {"get": {"summary": "Download a file", "parameters": [id_param("id")],
+        "/api/v1/files/{id}": {"get": {"summary": "Download a file (anyone who may read its instance)",
+                                       "parameters": [id_param("id")],
                                        "responses": {"200": {"description": "The bytes"}, "401": ERR,
                                                      "404": ERR}}},
         "/api/v1/documents/{id}": {"get": {"summary": "Download an issued PDF", "parameters": [id_param("id")],
@@ -100,11 +110,22 @@ def _paths() -> dict[str, Any]:
     }
 
 
+# A deadline: the instant it passes, and the day it ends with (docs/API.md "Dates and deadlines").
+DUE_AT = {"type": ["string", "null"], "format": "date-time",
+          "description": "the instant the deadline passes; a deadline of a day is the end of that day, i.e. the "
+                         "next midnight in Asia/Almaty (a deadline of 14 Dec 2026 is 2026-12-14T19:00:00+00:00)"}
+DUE_DAY = {"type": ["string", "null"], "format": "date",
+           "description": "the last day of the deadline (its Asia/Almaty date; for a deadline of a day, the day "
+                          "before due_at's local midnight): show \"by <due_day>, end of day\" when due_at is a "
+                          "local midnight, else the date-time of due_at"}
+
+
 def _schemas() -> dict[str, Any]:
     s, i, dt = {"type": "string"}, {"type": "integer"}, {"type": ["string", "null"], "format": "date-time"}
     nullable = {"type": ["string", "null"]}
     task = {"type": "object", "properties": {"id": s, "instance_id": i, "process_key": s, "name": s, "title": s,
-                                             "role": nullable, "assignee": nullable, "due_at": dt}}
+                                             "role": nullable, "assignee": nullable, "due_at": DUE_AT,
+                                             "due_day": DUE_DAY}}
     return {
         "Error": {"type": "object", "properties": {"error": s}},
         "ValidationError": {"type": "object", "properties": {"error": s, "errors": {
@@ -118,10 +139,14 @@ def _schemas() -> dict[str, Any]:
             "state": s, "form": {"type": ["object", "null"]}, "ui": {"type": ["object", "null"]},
             "data": {"type": "object"}}}]},
         "Started": {"type": "object", "properties": {"id": i, "status": s, "tasks": {"type": "array", "items": task}}},
-        "File": {"type": "object", "properties": {"id": i, "name": s, "size": i, "sha256": s, "content_type": s}},
+        "File": {"type": "object", "properties": {
+            "id": i, "name": s, "size": i, "sha256": s, "content_type": s,
+            "version": {**i, "description": "files of an instance with the same name are versions of one document"},
+            "uploaded_by": {**s, "description": "username"}, "uploaded_at": dt}},
         "Instance": {"type": "object", "properties": {
             "id": i, "process_key": s, "status": {"enum": ["running", "completed", "cancelled"]},
-            "outcome": nullable, "created_at": dt, "started_by": s, "due_at": dt, "title": s, "version": i,
+            "outcome": nullable, "created_at": dt, "started_by": s, "due_at": DUE_AT, "due_day": DUE_DAY, "title": s,
+            "version": i,
             "tasks": {"type": "array", "items": task},
             "documents": {"type": "array", "items": {"type": "object", "properties": {
                 "id": i, "kind": s, "title": s, "reg_number": s, "verification_code": s,

@@ -5,10 +5,11 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from forms.validate import N_, Message
 from processes.catalog import kind_of
 from processes.usecases import deploy, files, instances, notifications, queries, task_forms
 from processes.usecases.errors import Invalid
-from web import downloads
+from web import downloads, messages
 from web.unit_of_work import ctx
 
 bp = Blueprint("pages", __name__)
@@ -48,13 +49,15 @@ def processes():
 def new_instance(key: str):
     """Show the first form of a process; on POST start it, attach the files and submit, atomically."""
     c = ctx()
-    definition = deploy.current(c.session, key)
+    definition = instances.startable(c, key)  # 403 before any form for whoever may not start it
     if request.method == "GET":
         return _render_new(c, definition, kind_of(key).start_prefill(c, request.args), {})
     try:
-        instance = task_forms.start_and_submit(c, key, request.form.to_dict(flat=False), _uploads())
-    except Invalid as error:
-        return _render_new(c, definition, error.values or {}, _rendered(error), status=422)
+        instance = task_forms.start_and_submit(c, key, request.form.to_dict(flat=False), _uploads(),
+                                               signing_key=_signing_key())
+    except Invalid as error:  # refused, or a button that changes the form (no errors): every value kept
+        return _render_new(c, definition, error.values or {}, _rendered(error), status=_form_status(error),
+                           summary=messages.summary(error.errors))
     return redirect(url_for("pages.instance", instance_id=instance.id, done=1))
 
 
@@ -66,9 +69,10 @@ def task(task_id: str):
     if request.method == "GET":
         return _render_task(c, row, instances.prefill(c, row), {})
     try:
-        task_forms.submit(c, row.id, request.form.to_dict(flat=False), _uploads())
-    except Invalid as error:
-        return _render_task(c, row, error.values or {}, _rendered(error), status=422)
+        task_forms.submit(c, row.id, request.form.to_dict(flat=False), _uploads(), signing_key=_signing_key())
+    except Invalid as error:  # refused, or a button that changes the form (no errors): every value kept
+        return _render_task(c, row, error.values or {}, _rendered(error), status=_form_status(error),
+                            summary=messages.summary(error.errors))
     return redirect(url_for("pages.instance", instance_id=row.instance_id, done=1))
 
 
@@ -77,16 +81,27 @@ def _uploads() -> list[task_forms.Upload]:
 
 
 def _rendered(error: Invalid) -> dict[str, str]:
-    return {k: m.render(_) for k, m in error.errors.items()}
+    return messages.field_errors(error.errors)
 
 
-def _render_new(c, definition, values, errors, status: int = 200):
+def _form_status(error: Invalid) -> int:
+    return 422 if error.errors else 200
+
+
+def _signing_key() -> bytes:
+    """The key that signs the tokens of files a refused form hands back (processes/usecases/staged.py)."""
+    secret = current_app.secret_key
+    return secret.encode() if isinstance(secret, str) else bytes(secret or b"")
+
+
+def _render_new(c, definition, values, errors, status: int = 200, summary=None):
     page = render_template("new.html", definition=definition, form=instances.first_form(c, definition),
-                           values=values, errors=errors, units=queries.units(c))
+                           values=values, errors=errors, summary=summary or {}, units=queries.units(c),
+                           unit_choices=kind_of(definition.key).unit_choices(c))
     return page, status
 
 
-def _render_task(c, row, values, errors, status: int = 200):
+def _render_task(c, row, values, errors, status: int = 200, summary=None):
     instance = row.instance
     form = instances.form_of(row) if row.form else None
     page = render_template("task.html", task=row, instance=instance, form=form, values=values, errors=errors,
@@ -95,7 +110,8 @@ def _render_task(c, row, values, errors, status: int = 200):
                            events=queries.timeline(c, instance), can_act=_can_act(c, row),
                            actor_names=queries.actor_names(c, instance),
                            changes=kind_of(instance.process_key).file_changes(c, instance),
-                           details=kind_of(instance.process_key).details(c, instance), units=queries.units(c))
+                           details=kind_of(instance.process_key).details(c, instance), units=queries.units(c),
+                           summary=summary or {}, unit_choices=kind_of(instance.process_key).unit_choices(c))
     return page, status
 
 
@@ -112,9 +128,11 @@ def instance(instance_id: int):
     return render_instance(c, instances.get_instance(c, instance_id))
 
 
-def render_instance(c, inst, details_extra=None, form_errors=None, status: int = 200):
+def render_instance(c, inst, details_extra=None, form_errors=None, status: int = 200, withdraw_errors=None,
+                    withdraw_reason: str = ""):
     """The instance page; shown again with ``form_errors`` (and the refused values in ``details_extra``)
-    when a form of the process's details block was refused."""
+    when a form of the process's details block was refused, or with ``withdraw_errors`` (and the reason
+    given) when a withdrawal was refused."""
     details = kind_of(inst.process_key).details(c, inst)
     if details and details_extra:
         details = {**details, **details_extra}
@@ -123,8 +141,29 @@ def render_instance(c, inst, details_extra=None, form_errors=None, status: int =
                            files=files.instance_files(c, inst.id),
                            documents=files.instance_documents(c, inst.id), events=queries.timeline(c, inst),
                            actor_names=queries.actor_names(c, inst), details=details,
-                           form_errors=form_errors or {})
+                           form_errors=form_errors or {}, can_withdraw=instances.may_withdraw(c, inst),
+                           withdraw_errors=withdraw_errors or {}, withdraw_reason=withdraw_reason)
     return page, status
+
+
+@bp.post("/instances/<id:instance_id>/withdraw")
+@login_required
+def withdraw(instance_id: int):
+    """The submitter withdraws their case before it is decided (reason and a ticked confirmation)."""
+    c = ctx()
+    reason = request.form.get("reason", "")
+    try:
+        if request.form.get("confirm") != "yes":
+            instances.get_instance(c, instance_id)  # 404 first for whoever may not see it
+            errors = {"confirm": Message(N_("Tick the box to confirm that you withdraw it."))}
+            if not reason.strip():  # every error at once: the missing reason too
+                errors["reason"] = Message(N_("Give the reason for withdrawing."))
+            raise Invalid(errors)
+        instances.withdraw(c, instance_id, reason)
+    except Invalid as error:
+        return render_instance(c, instances.get_instance(c, instance_id), withdraw_errors=_rendered(error),
+                               withdraw_reason=reason[:2000], status=422)
+    return redirect(url_for("pages.instance", instance_id=instance_id, done=1))
 
 
 @bp.get("/files/<id:file_id>")
@@ -133,6 +172,16 @@ def download_file(file_id: int):
     c = ctx()
     row = files.get_file(c, file_id)
     return downloads.file_response(c, row)
+
+
+@bp.get("/files/<id:file_id>/view")
+@login_required
+def view_file(file_id: int):
+    """Open a file in the browser (PDF, PNG, JPEG; sandboxed), same access check as the download;
+    any other type is downloaded."""
+    c = ctx()
+    row = files.get_file(c, file_id)
+    return downloads.file_view_response(c, row)
 
 
 @bp.get("/documents/<id:document_id>")
@@ -144,22 +193,77 @@ def download_document(document_id: int):
 
 
 
+@bp.get("/verify")
+def verify_form():
+    """Public: the form where the code printed on a paper copy is typed; with ``?code=`` it goes to the
+    check of that code (spaces, dashes and letter case do not matter)."""
+    raw = request.args.get("code")
+    if raw is None:
+        return render_template("verify.html", document=None, code="", form_only=True)
+    code = files.normalise_code(raw)
+    if not code:
+        return render_template("verify.html", document=None, code="", form_only=True,
+                               form_error=_("Type the verification code printed on the document.")), 400
+    return redirect(url_for("pages.verify", code=code), 303)
+
+
 @bp.get("/verify/<code>")
 def verify(code: str):
-    """Public: is this certificate genuine? Shows only what the certificate itself shows."""
-    doc = files.verify_document(ctx(), code)
+    """Public: is this certificate genuine? Shows only what the certificate itself shows; a wrong code says
+    so (404) and offers the form again."""
+    normal = files.normalise_code(code)
+    if normal and normal != code:
+        return redirect(url_for("pages.verify", code=normal), 301)
+    doc = files.verify_document(ctx(), normal)
     status = 200 if doc else 404
-    return render_template("verify.html", document=doc, code=code[:32]), status
+    return render_template("verify.html", document=doc, code=normal[:32]), status
 
 
 @bp.get("/notifications")
 @login_required
 def notification_list():
-    """The user's notifications; reading them changes nothing (the unread stay marked until a POST)."""
-    items = notifications.for_user(ctx())
-    return render_template("notifications.html", items=items,
-                           unread_count_here=sum(1 for n in items if n.read_at is None),
-                           up_to=max((n.id for n in items), default=None))
+    """The user's notifications, a page at a time (newest first, `cursor` = the oldest id of the page before;
+    the first page also lists every older unread one); reading them changes nothing: the unread stay marked
+    until a POST, and a notice whose task is done no longer counts."""
+    cursor = _notification_id(request.args.get("cursor", ""))
+    shown = notifications.page(ctx(), cursor)
+    return render_template("notifications.html", items=shown.notices, older=shown.older, cursor=cursor,
+                           unread_count_here=sum(1 for n in shown.notices if n.note.read_at is None),
+                           up_to=max((n.note.id for n in shown.notices), default=None))
+
+
+def _notification_id(raw: str) -> int | None:
+    """A notification id or cursor from a form or query (empty: None); anything else is a 400."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**31):
+        abort(400, description=_("The request is malformed."))
+    return int(raw)
+
+
+@bp.post("/notifications/<id:notification_id>/read")
+@login_required
+def notification_mark_read(notification_id: int):
+    """Mark one notice read (CSRF-checked form); back to the page of the list it was on."""
+    notifications.mark_read(ctx(), notification_id)
+    cursor = _notification_id(request.form.get("cursor", ""))
+    return redirect(url_for("pages.notification_list", cursor=cursor, _anchor=f"notice-{notification_id}"), 303)
+
+
+@bp.post("/notifications/<id:notification_id>/open")
+@login_required
+def notification_open(notification_id: int):
+    """Open a notice's instance, marking the notice read (a POST: no state changes through GET)."""
+    note = notifications.mark_read(ctx(), notification_id)
+    if note.instance_id is None:
+        return redirect(url_for("pages.notification_list"), 303)
+    return redirect(url_for("pages.instance", instance_id=note.instance_id,
+                            _anchor=NOTICE_ANCHORS.get(note.kind)), 303)
+
+
+# notices that point at one section of the instance page (its heading's id)
+NOTICE_ANCHORS = {"letter_issued": "ir-answer-title"}
 
 
 @bp.post("/notifications/read")

@@ -11,6 +11,7 @@ the same transactions.
 """
 from __future__ import annotations
 
+import copy
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,10 +19,10 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
-from forms.validate import N_, Message, load_form
+from forms.validate import N_, Form, Message, label_errors, load_form
 from processes.engine import FiredTimer, Run, UserTask
 from processes.information_request.labels import LABELS
-from processes.university_time import UNIVERSITY_TZ, WorkCalendar, local, local_date, utc_at
+from processes.university_time import UNIVERSITY_TZ, WorkCalendar, date_text, local, local_date, utc_at
 from processes.usecases import files, mail, notifications, numbering, queries
 from processes.usecases.calendar import load_calendar
 from processes.usecases.context import Ctx, Settings
@@ -30,6 +31,7 @@ from processes.usecases.kinds import ProcessKind
 from processes.usecases.routing import holders
 from storage import audit
 from storage.models import (
+    AuditEvent,
     Document,
     InboxTask,
     InformationRequest,
@@ -138,6 +140,12 @@ class InformationRequestKind(ProcessKind):
         for clerk in holders(ctx.session, CLERK):  # the registry, the clerk who recorded it included
             notifications.notify(ctx, clerk.id, instance, "to_dispatch", title=instance.title,
                                  outcome=req.outcome or "")
+        # the letter goes out over the rector's signature: they see the answer it carries (unless they
+        # issued it themselves, refusing)
+        signatory = _completed_by(ctx, instance, "Task_Decide")
+        if signatory is not None and signatory.id != (ctx.user.id if ctx.user else None):
+            notifications.notify(ctx, signatory.id, instance, "letter_issued", title=instance.title,
+                                 outcome=req.outcome or "")
 
     def details(self, ctx: Ctx, instance: Instance) -> dict[str, Any] | None:
         """The register entry, its letter, and how long the printed copy has waited for payment."""
@@ -150,17 +158,37 @@ class InformationRequestKind(ProcessKind):
             waiting = (req.payment_settled_at or ctx.now()) - req.payment_requested_at
         letter = ctx.session.get(Document, req.letter_document_id) if req.letter_document_id else None
         items = queries.last_completion(ctx, instance, "Task_Register").get("items", "")
-        late = req.overdue or (req.answered_at is None and req.due_at <= ctx.now())
+        late = req.overdue or (req.answered_at is None and req.outcome is None and req.due_at <= ctx.now())
         due_day = local_date(req.due_at - timedelta(seconds=1))
         dispatchable = can_dispatch(ctx, instance)
         return {"request": req, "letter": letter, "waiting_for_payment": waiting, "items": items, "late": late,
                 "due_day": due_day, "can_dispatch": dispatchable,
-                "dispatch_form": load_form(*DISPATCH_FORM) if dispatchable else None,
-                "dispatch_values": dispatch_defaults(ctx, instance) if dispatchable else {}}
+                "dispatch_form": dispatch_form(ctx, req) if dispatchable else None,
+                "dispatch": dispatch_details(ctx, instance) if req.dispatched_at else {},
+                "dispatch_values": dispatch_defaults(ctx, instance) if dispatchable else {},
+                **_sections(ctx, instance)}
 
     def readers(self, instance: Instance) -> frozenset[str]:
         """The registry, the rector and auditors keep the whole register (§11)."""
         return READERS
+
+    decision_tasks = frozenset({"Task_Decide"})  # decided: the rector provided, provided in part or refused (§11.4)
+
+    def confirmation(self, ctx: Ctx, instance: Instance, task: InboxTask, data: dict[str, Any]) -> Message | None:
+        if task.name == "Task_Decide" and data.get("decision") == "refuse":
+            return Message(N_("Refusing ends the request now and issues the refusal letter in your name."))
+        if task.name == "Task_Prepare" and request_of(ctx, instance).form != "printed":
+            return Message(N_("Submitting the answer ends the request and issues the answer letter now."))
+        if task.name == "Task_Payment" and data.get("status") in ("paid", "waived"):
+            return Message(N_("Recording the payment ends the request and issues the answer letter now."))
+        return None
+
+    def on_withdraw(self, ctx: Ctx, instance: Instance) -> None:
+        """The register keeps the request, marked withdrawn (its clock stops)."""
+        req = ctx.session.execute(select(InformationRequest).where(
+            InformationRequest.instance_id == instance.id)).scalar_one_or_none()
+        if req is not None:
+            req.outcome = instance.outcome
 
     def start_prefill(self, ctx: Ctx, params=None) -> dict[str, Any]:
         return {"received_at": local(ctx.now()).strftime("%Y-%m-%dT%H:%M"), "language": "kk"}
@@ -327,9 +355,48 @@ def _record_answer(ctx: Ctx, instance: Instance, req: InformationRequest) -> Non
                  clause="§11.2", request_id=ctx.request_id)
 
 
+# what recording a dispatch will say, asked before it is recorded (once, for good)
+DISPATCH_CONFIRM = {
+    "email": N_("Kelisim e-mails the letter to %(to)s now. A dispatch is recorded once and cannot be changed."),
+    "email_manual": N_("Recorded as e-mailed by you from the university mailbox to %(to)s. A dispatch is "
+                       "recorded once and cannot be changed."),
+    "post": N_("Recorded as sent by post to %(to)s, tracking number %(tracking)s. A dispatch is recorded once "
+               "and cannot be changed."),
+    "in_person": N_("Recorded as handed over in person to %(to)s. A dispatch is recorded once and cannot be "
+                    "changed."),
+}
+
+
+def dispatch_methods(ctx: Ctx, req: InformationRequest) -> list[str]:
+    """The ways this request's letter can be sent, given its contact data and the server: Kelisim's own
+    e-mail only with an address and mail configured; an e-mail the clerk sent from the university's
+    mailbox whenever there is an address (or one is given); post always (an address not registered is
+    given at dispatch); in person always."""
+    methods = ["email"] if req.email and ctx.services.settings.smtp is not None else []
+    return [*methods, "email_manual", "post", "in_person"]
+
+
+def dispatch_form(ctx: Ctx, req: InformationRequest) -> Form:
+    """The dispatch form as this request's clerk sees it: only the methods that fit, and the postal address
+    asked for only when none was registered."""
+    form = load_form(*DISPATCH_FORM)
+    methods = dispatch_methods(ctx, req)
+    schema = copy.deepcopy(form.schema)
+    ui = copy.deepcopy(form.ui)
+    every = schema["properties"]["method"]["enum"]
+    names = dict(zip(every, ui["method"]["ui:enumNames"], strict=True))
+    schema["properties"]["method"]["enum"] = methods
+    ui["method"]["ui:enumNames"] = [names[m] for m in methods]
+    if req.postal_address:
+        schema["properties"].pop("postal_address")
+    return Form(form.name, schema, ui)
+
+
 def dispatch_defaults(ctx: Ctx, instance: Instance) -> dict[str, Any]:
     req = request_of(ctx, instance)
-    return {"method": "email" if req.email and ctx.services.settings.smtp is not None else "post"}
+    method = "email" if req.email and ctx.services.settings.smtp is not None else (
+        "email_manual" if req.email else "post")
+    return {"method": method}  # an e-mail the clerk sent goes to the request's address unless they give another
 
 
 def can_dispatch(ctx: Ctx, instance: Instance) -> bool:
@@ -341,9 +408,19 @@ def can_dispatch(ctx: Ctx, instance: Instance) -> bool:
     return req is not None and req.letter_document_id is not None and req.dispatched_at is None
 
 
-def record_dispatch(ctx: Ctx, instance_id: int, data: Any) -> InformationRequest:
-    """The registry clerk sends the letter and records how: by e-mail (queued now, sent by the worker
-    with the PDF attached), by post (tracking number) or in person. Once per request."""
+def record_dispatch(ctx: Ctx, instance_id: int, data: Any, confirmed: bool = True) -> InformationRequest:
+    """The registry clerk sends the letter and records truthfully how, once per request:
+
+    - `email`: Kelisim e-mails it (queued now, sent by the worker with the PDF attached): needs the
+      request's address and mail configured on the server;
+    - `email_manual`: the clerk sent it from the university's mailbox: the address (`email_address`, the
+      request's by default) and when (`sent_at`, now by default, not in the future);
+    - `post`: with the `tracking_number`; a request registered without a postal address takes it now
+      (`postal_address`), and the register keeps it;
+    - `in_person`: handed to `recipient_name`.
+
+    Audited as `letter_dispatched` with these details (older entries, without them, still read). The page
+    asks first (``confirmed=False``: an `Invalid` at `confirm` naming what will be recorded, nothing saved)."""
     from forms.validate import validate
     from processes.usecases import instances
 
@@ -358,30 +435,82 @@ def record_dispatch(ctx: Ctx, instance_id: int, data: Any) -> InformationRequest
         raise Conflict(N_("The request is not answered yet: there is no letter to dispatch."))
     if req.dispatched_at is not None:
         raise Conflict(N_("The letter has been dispatched already."))
-    clean, errors = validate(load_form(*DISPATCH_FORM), data)
-    if errors:
-        raise Invalid(errors)
+    form = load_form(*DISPATCH_FORM)
+    clean, schema_errors = validate(form, data)
+    if schema_errors and not (isinstance(clean, dict) and isinstance(clean.get("method"), str)):
+        raise Invalid(schema_errors)
     method = clean["method"]
+    errors = {}  # the request's own checks run too: every error of the form at once
+    now = ctx.now()
+    sent_at, to = now, ""
     if method == "email" and not req.email:
-        raise Invalid({"method": Message(
-            N_("The request has no e-mail address: send the letter by post or in person."))})
-    if method == "email" and ctx.services.settings.smtp is None:
-        raise Invalid({"method": Message(
-            N_("E-mail is not configured on this server: send the letter by post or in person."))})
-    if method == "post" and not req.postal_address:
-        raise Invalid({"method": Message(N_("The request has no postal address."))})
+        errors["method"] = Message(N_("The request has no e-mail address: record an e-mail you sent yourself "
+                                      "(with the address), post or in person."))
+    elif method == "email" and ctx.services.settings.smtp is None:
+        errors["method"] = Message(N_("Kelisim cannot send e-mail on this server (mail is not configured): send the "
+                                      "letter from the university mailbox and record it as such, or by post or in "
+                                      "person."))
+    elif method == "email":
+        to = req.email
+    if method == "email_manual":
+        to = (clean.get("email_address") or req.email or "").strip()
+        if not to:
+            errors["email_address"] = Message(N_("Give the e-mail address you sent the letter to."))
+        else:
+            try:
+                to = validate_email(to, check_deliverability=False).normalized
+            except EmailNotValidError:
+                errors["email_address"] = Message(N_("Not a valid e-mail address."))
+        if clean.get("sent_at"):  # a time without a zone is university time; not before the letter existed
+            moment_errors: dict[str, Message] = {}
+            sent_at = parse_received(clean["sent_at"], now, moment_errors)
+            issued = (req.answered_at or now).replace(second=0, microsecond=0)
+            if moment_errors or sent_at < issued:
+                errors["sent_at"] = Message(N_("Give when you sent it: a date and time after the letter was "
+                                               "issued and not in the future."))
+                sent_at = now
+    elif (clean.get("email_address") or "").strip() not in ("", req.email) or clean.get("sent_at"):
+        errors["sent_at" if clean.get("sent_at") else "email_address"] = Message(
+            N_("An address and a time are given only for an e-mail sent from the university mailbox."))
+    if method == "post":
+        given = (clean.get("postal_address") or "").strip()
+        if req.postal_address and given and given != req.postal_address:
+            errors["postal_address"] = Message(N_("The request has a registered postal address: the letter goes "
+                                                  "there."))
+        elif not req.postal_address and not given:
+            errors["postal_address"] = Message(N_("The request has no postal address registered: give the address "
+                                                  "the letter was sent to."))
+        to = req.postal_address or given
+    elif clean.get("postal_address"):
+        errors["postal_address"] = Message(N_("A postal address is given only for postal dispatch."))
     if method != "post" and clean.get("tracking_number"):
-        raise Invalid({"tracking_number": Message(N_("A tracking number is given only for postal dispatch."))})
-    req.dispatch_method, req.tracking_number, req.dispatched_at = method, clean.get("tracking_number"), ctx.now()
+        errors["tracking_number"] = Message(N_("A tracking number is given only for postal dispatch."))
+    if method == "in_person":
+        to = str(clean.get("recipient_name") or "").strip()
+    elif clean.get("recipient_name"):
+        errors["recipient_name"] = Message(N_("A recipient's name is given only when the letter is handed over in "
+                                              "person."))
+    if errors or schema_errors:
+        raise Invalid(label_errors(form, {**errors, **{k: m for k, m in schema_errors.items() if k not in errors}}))
+    if not confirmed:
+        raise Invalid({"confirm": Message(DISPATCH_CONFIRM[method],
+                                          {"to": to, "tracking": clean.get("tracking_number", "")})})
+    address_added = method == "post" and not req.postal_address
+    if address_added:
+        req.postal_address = to
+    req.dispatch_method, req.tracking_number, req.dispatched_at = method, clean.get("tracking_number"), sent_at
     letter = ctx.session.get_one(Document, req.letter_document_id)
     if method == "email":
         queue_letter_mail(ctx, req, letter)
+    details: dict[str, Any] = {"reg_number": req.reg_number, "letter": letter.reg_number, "kind": letter.kind,
+                               "method": method, "tracking_number": req.tracking_number, "to": to,
+                               "sent_at": sent_at.isoformat(), "comment": clean.get("comment", "")}
+    if method == "in_person":
+        details["recipient_name"] = to
+    if address_added:
+        details["postal_address_added"] = True
     audit.append(ctx.session, ctx.actor, "letter_dispatched", instance_id=instance.id, object=f"document:{letter.id}",
-                 data={"reg_number": req.reg_number, "letter": letter.reg_number, "kind": letter.kind,
-                       "method": method, "tracking_number": req.tracking_number,
-                       "to": req.email if method == "email" else (req.postal_address if method == "post" else ""),
-                       "comment": clean.get("comment", "")},
-                 clause="§11.2", request_id=ctx.request_id)
+                 data=details, clause="§11.2", request_id=ctx.request_id)
     told = {u.id for u in holders(ctx.session, RECTOR)}
     preparer = _completed_by(ctx, instance, "Task_Prepare")
     if preparer is not None:
@@ -390,6 +519,13 @@ def record_dispatch(ctx: Ctx, instance_id: int, data: Any) -> InformationRequest
         notifications.notify(ctx, user_id, instance, "dispatched", title=instance.title, outcome=req.outcome or "")
     ctx.session.flush()
     return req
+
+
+def dispatch_details(ctx: Ctx, instance: Instance) -> dict[str, Any]:
+    """What the audit trail recorded of the dispatch (to, sent_at, recipient_name…), {} before it."""
+    latest = audit.entries(ctx.session, AuditEvent.instance_id == instance.id,
+                           AuditEvent.action == "letter_dispatched", newest_first=True, limit=1)
+    return dict(latest[0].data) if latest and latest[0].data is not None else {}
 
 
 # --- letters -----------------------------------------------------------------------------------
@@ -405,7 +541,7 @@ def queue_letter_mail(ctx: Ctx, req: InformationRequest, letter: Document) -> Ou
     directory = ctx.services.settings.translations_dir
     gettext = mail.translations(str(directory) if directory else None, req.language).gettext
     params = {"reg": req.reg_number, "name": req.requester_name, "letter": letter.reg_number,
-              "date": local(req.received_at).strftime("%d.%m.%Y")}
+              "date": date_text(req.received_at)}
     row = OutboxMail(recipient=req.email, subject=(gettext(LETTER_MAIL_SUBJECT) % params)[:300],
                      body=gettext(LETTER_MAIL_BODY) % params, document_id=letter.id, created_at=ctx.now())
     ctx.session.add(row)
@@ -436,7 +572,10 @@ def issue_letter(ctx: Ctx, instance: Instance, req: InformationRequest) -> Docum
         "ground": decision.get("ground"), "law_reference": decision.get("law_reference", ""),
         "reason": decision.get("reason", ""),
         "unit_name": (getattr(unit, f"name_{req.language}", "") or unit.name_kk) if unit else "",
-        "signatory_name": rector.full_name if rector else "", "signatory_position": rector.position if rector else "",
+        "signatory_name": rector.full_name if rector else "",
+        # the letter is signed in its own language; the verification page shows the page's language
+        "signatory_position": rector.position_in(req.language) if rector else "",
+        "signatory_positions": rector.positions if rector else {},
     }
     doc = Document(instance_id=instance.id, kind=kind, title=out_number, reg_number=out_number,
                    verification_code=code, public=public, issued_at=ctx.now())
@@ -516,6 +655,30 @@ def task_holders(ctx: Ctx, instance: Instance) -> list[User]:
             if user is not None and user.is_active:
                 users[user.id] = user
     return list(users.values())
+
+
+def _sections(ctx: Ctx, instance: Instance) -> dict[str, Any]:
+    """What the request's page shows as its sections, from the audit trail of the completions: the
+    scanned letter (Request), the rector's decision (Decision), the unit's answer and its enclosures
+    (Answer); each with who did it and when."""
+    register = queries.last_completion(ctx, instance, "Task_Register")
+    decision = queries.last_completion(ctx, instance, "Task_Decide")
+    answer = queries.last_completion(ctx, instance, "Task_Prepare")
+    unit = None
+    if decision.get("responsible_unit"):
+        unit = ctx.session.execute(select(Unit).where(Unit.code == decision["responsible_unit"])).scalar_one_or_none()
+    return {"scan_files": files.files_by_ids(ctx, instance.id, register.get("file_ids")),
+            "decision": decision, "decided": _completion(ctx, instance, "Task_Decide"), "unit": unit,
+            "answer": answer, "answer_files": files.files_by_ids(ctx, instance.id, answer.get("file_ids")),
+            "answered": _completion(ctx, instance, "Task_Prepare")}
+
+
+def _completion(ctx: Ctx, instance: Instance, task_name: str) -> InboxTask | None:
+    """The latest completion of a task (its `completed_by` and `completed_at`), or None."""
+    return ctx.session.execute(select(InboxTask).where(
+        InboxTask.instance_id == instance.id, InboxTask.name == task_name,
+        InboxTask.state == TaskState.COMPLETED.value).order_by(InboxTask.completed_at.desc()).limit(1)
+    ).scalar_one_or_none()
 
 
 def _check_files(ctx: Ctx, instance: Instance, file_ids: list[int], errors: dict[str, Message]) -> None:

@@ -24,6 +24,7 @@ OUTCOMES = {
     "provided": N_("Provided"),
     "provided_partly": N_("Provided in part"),
     "refused": N_("Refused"),
+    "withdrawn": N_("Withdrawn"),  # by the submitter, before a decision
 }
 
 DECISIONS = {
@@ -54,6 +55,10 @@ FIELDS = {
     "payment_reference": N_("Payment reference"),
     "method": N_("Sent by"),
     "tracking_number": N_("Tracking number"),
+    "email_address": N_("Sent to the e-mail address"),
+    "sent_at": N_("Sent at"),
+    "recipient_name": N_("Handed to (full name)"),
+    "postal_address_added": N_("Postal address given at dispatch"),
     "due_at": N_("Due date"),
     "due_day": N_("Due day"),
     "deadline_at": N_("Deadline"),
@@ -96,6 +101,7 @@ VALUES = {
     },
     "method": {
         "email": N_("E-mail"),
+        "email_manual": N_("E-mail from the university mailbox"),
         "post": N_("Post"),
         "in_person": N_("In person"),
     },
@@ -118,6 +124,8 @@ NOTIFICATIONS = {
     "overdue": N_("The deadline of the request “%(title)s” has passed and it is not yet answered."),
     "to_dispatch": N_("The letter for the request “%(title)s” is ready (%(outcome)s): dispatch it and record how."),
     "dispatched": N_("The letter for the request “%(title)s” was dispatched: %(outcome)s."),
+    "letter_issued": N_("The letter for the request “%(title)s” was issued over your signature (%(outcome)s): "
+                        "read the answer it gives."),
 }
 
 MAILS = {
@@ -126,10 +134,13 @@ MAILS = {
     "dispatched": (N_("Kelisim: answer dispatched"), N_("The letter for “%(title)s” was dispatched: %(outcome)s.")),
     "to_dispatch": (N_("Kelisim: a letter to dispatch"),
                     N_("The letter for “%(title)s” is ready (%(outcome)s): dispatch it and record how.")),
+    "letter_issued": (N_("Kelisim: a letter issued over your signature"),
+                      N_("The letter for “%(title)s” was issued over your signature (%(outcome)s): read the answer "
+                         "it gives.")),
 }
 
 LABELS = Labels(title=TITLE, description=DESCRIPTION, tasks=TASKS, outcomes=OUTCOMES, decisions=DECISIONS,
                 fields=FIELDS, values=VALUES, documents=DOCUMENTS, notifications=NOTIFICATIONS, mails=MAILS,
-                dates=frozenset({"due_day"}),
+                dates=frozenset({"due_day"}), due_note=N_("(10 working days, §11.2)"),
                 datetimes=frozenset({"received_at", "due_at", "deadline_at", "escalate_at", "remind3_at",
-                                     "remind1_at"}))
+                                     "remind1_at", "sent_at"}))

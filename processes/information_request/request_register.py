@@ -14,7 +14,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import case, or_, select
 
 from forms.validate import N_
-from processes.university_time import local, local_date, start_of_day_utc
+from processes.information_request import labels
+from processes.university_time import date_text, datetime_text, local_date, start_of_day_utc
 from processes.usecases.calendar import load_calendar
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, denied
@@ -23,6 +24,7 @@ from storage.models import InformationRequest
 
 READERS = frozenset({"registry_clerk", "rector", "auditor"})
 STATUSES = ("open", "overdue", "answered", "to_dispatch")
+WITHDRAWN = "withdrawn"  # the outcome of a request its submitter withdrew (instances.WITHDRAWN)
 MAX_ROWS = 1000
 
 
@@ -73,10 +75,12 @@ def search(ctx: Ctx, flt: RegisterFilter, limit: int = MAX_ROWS) -> list[Registe
     if flt.text:
         like = f"%{flt.text.lower()}%"
         query = query.where(or_(t.reg_number.ilike(like), t.requester_name.ilike(like), t.subject.ilike(like)))
+    # a request still waiting for its answer: not answered, and not withdrawn (withdrawn ones are closed)
+    pending = t.answered_at.is_(None) & or_(t.outcome.is_(None), t.outcome != WITHDRAWN)
     if flt.status == "open":
-        query = query.where(t.answered_at.is_(None))
+        query = query.where(pending)
     elif flt.status == "overdue":
-        query = query.where(or_(t.overdue.is_(True), t.answered_at.is_(None) & (t.due_at <= now)))
+        query = query.where(or_(t.overdue.is_(True), pending & (t.due_at <= now)))
     elif flt.status == "answered":
         query = query.where(t.answered_at.is_not(None))
     elif flt.status == "to_dispatch":
@@ -87,8 +91,8 @@ def search(ctx: Ctx, flt: RegisterFilter, limit: int = MAX_ROWS) -> list[Registe
         query = query.where(t.received_at >= start_of_day_utc(flt.since))
     if flt.until:
         query = query.where(t.received_at < start_of_day_utc(flt.until + timedelta(days=1)))
-    bucket = case((t.answered_at.is_(None) & (t.due_at <= now), 0), (t.answered_at.is_(None), 1), else_=2)
-    query = query.order_by(bucket, case((t.answered_at.is_(None), t.due_at), else_=None),
+    bucket = case((pending & (t.due_at <= now), 0), (pending, 1), else_=2)
+    query = query.order_by(bucket, case((pending, t.due_at), else_=None),
                            t.received_at.desc(), t.id.desc()).limit(limit)
     calendar = load_calendar(ctx)
     return [_row(req, calendar, now) for req in ctx.session.execute(query).scalars()]
@@ -102,6 +106,8 @@ def entry(ctx: Ctx, req: InformationRequest) -> RegisterRow:
 def _row(req: InformationRequest, calendar, now: datetime) -> RegisterRow:
     if req.answered_at is not None:
         days, late = req.days_taken or 0, bool(req.overdue)
+    elif req.outcome == WITHDRAWN:  # closed by its submitter: its clock stopped, it is not late
+        days, late = req.days_taken or 0, False
     else:
         days, late = calendar.working_days_between(local_date(req.received_at), local_date(now)), req.due_at <= now
     waiting = None
@@ -122,6 +128,14 @@ CSV_COLUMNS = (
 )
 
 
+# the coded columns and their labels (the process's own, processes/information_request/labels.py)
+CSV_LABELS = {
+    "requester_kind": labels.VALUES["requester_kind"], "form": labels.VALUES["form"],
+    "language": labels.VALUES["language"], "outcome": labels.OUTCOMES, "ground": labels.VALUES["ground"],
+    "payment_status": labels.VALUES["status"], "dispatch_method": labels.VALUES["method"],
+}
+
+
 def register_csv(rows: Iterable[RegisterRow], gettext=lambda s: s) -> str:
     """The register as CSV (university time), cells a spreadsheet would run as formulas neutralised."""
     out = io.StringIO()
@@ -133,9 +147,12 @@ def register_csv(rows: Iterable[RegisterRow], gettext=lambda s: s) -> str:
         for name in ("received_at", "answered_at", "dispatched_at"):
             moment = getattr(req, name)
             values[name] = _local_text(moment) if moment else ""
-        values["due_at"] = row.due_day.isoformat()  # the last day of the term
+        values["due_at"] = date_text(row.due_day)  # the last day of the term
         values["days"] = row.days
-        values["late"] = "yes" if row.late else "no"
+        values["late"] = gettext(N_("yes") if row.late else N_("no"))
+        for column, table in CSV_LABELS.items():  # codes become labels in the CSV's language
+            code = values[column]
+            values[column] = gettext(table[code]) if isinstance(code, str) and code in table else code
         values["overdue_hours"] = round(req.overdue_seconds / 3600, 1) if req.overdue_seconds else ""
         values["cost"] = f"{req.cost:.2f}" if req.cost is not None else ""
         writer.writerow([neutralise(values[c]) for c, _ in CSV_COLUMNS])
@@ -143,4 +160,4 @@ def register_csv(rows: Iterable[RegisterRow], gettext=lambda s: s) -> str:
 
 
 def _local_text(moment: datetime) -> str:
-    return local(moment).strftime("%Y-%m-%d %H:%M")
+    return datetime_text(moment)

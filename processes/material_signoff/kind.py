@@ -19,7 +19,7 @@ from processes.material_signoff.sheet import (
     render_signoff_sheet,
 )
 from processes.university_time import start_of_day_utc, today_local
-from processes.usecases import notifications, numbering
+from processes.usecases import files, notifications, numbering
 from processes.usecases.context import Ctx, Settings
 from processes.usecases.errors import Forbidden, Invalid
 from processes.usecases.kinds import ProcessKind
@@ -77,13 +77,16 @@ class MaterialSignoff(ProcessKind):
         return data
 
     def _prepare_submission(self, ctx: Ctx, instance: Instance, data: dict[str, Any]) -> dict[str, Any]:
-        unit = ctx.session.execute(select(Unit).where(Unit.code == data["unit"])).scalar_one_or_none()
+        errors: dict[str, Message] = {}  # every check at once
+        unit = ctx.session.execute(select(Unit).where(Unit.code == data.get("unit"))).scalar_one_or_none()
         if unit is None or not _belongs(ctx.me, unit):
-            raise Invalid({"unit": Message(N_("You may submit only for your own structural unit."))})
-        for fid in data["file_ids"]:
+            errors["unit"] = Message(N_("You may submit only for your own structural unit."))
+        for fid in data.get("file_ids", []):
             row = ctx.session.get(StoredFile, fid)
             if row is None or row.instance_id != instance.id or row.uploaded_by_id != instance.started_by_id:
-                raise Invalid({"file_ids": Message(N_("Unknown file: %(id)s."), {"id": fid})})
+                errors.setdefault("file_ids", Message(N_("Unknown file: %(id)s."), {"id": fid}))
+        if errors:
+            raise Invalid(errors)
         planned = date.fromisoformat(data["planned_date"])
         days = ctx.services.settings.late_days
         data.setdefault("area", "")
@@ -98,7 +101,7 @@ class MaterialSignoff(ProcessKind):
         if data["decision"] == "approve" and failed and not data.get("override_reason", "").strip():
             raise Invalid({"override_reason": Message(
                 N_("An item does not meet the guideline (%(items)s): give a reason to agree anyway."),
-                {"items": ", ".join(failed)})})
+                {"items": [Message(LABELS.values.get("checklist", {}).get(item, item)) for item in failed]})})
 
     def assign(self, ctx: Ctx, instance: Instance, task: UserTask) -> tuple[str | None, User | None, Any]:
         if task.lane == "Management":
@@ -128,9 +131,36 @@ class MaterialSignoff(ProcessKind):
         notifications.notify(ctx, instance.started_by_id, instance, "outcome", title=instance.title,
                              outcome=instance.outcome or "")
 
+    # decided (no withdrawal any more): the case ended (MCD rejected it or signed it off, the head of MCD
+    # returned late material), or management decided on it; MCD's approval of mass-media material is not
+    # final yet (§7.8), nor is a request for revision
+    decision_tasks = frozenset({"Task_ManagementApprove"})
+
+    def confirmation(self, ctx: Ctx, instance: Instance, task: InboxTask, data: dict[str, Any]) -> Message | None:
+        decision = data.get("decision")
+        if task.name == "Task_ManagementApprove" and decision == "approve":
+            return Message(N_("Approving signs the material off and issues the sign-off sheet now; "
+                              "it cannot be taken back."))
+        if task.name == "Task_Review" and decision == "approve":
+            if latest_round(ctx, instance).data.get("channel") == "mass_media":
+                return None  # management decides next (§7.8)
+            return Message(N_("Approving signs the material off and issues the sign-off sheet now; "
+                              "it cannot be taken back."))
+        if task.name in ("Task_Review", "Task_ManagementApprove") and decision == "reject":
+            return Message(N_("Rejecting ends the case now: the material may not be published."))
+        return None
+
     def start_prefill(self, ctx: Ctx, params=None) -> dict[str, Any]:
         unit = ctx.me.unit
         return {"unit": unit.code} if unit else {}
+
+    def unit_choices(self, ctx: Ctx) -> dict[str, list[Unit]]:
+        """The units the user may submit for (`_belongs`): their own first, then the faculty above it."""
+        own = ctx.me.unit
+        if own is None:
+            return {"unit": []}
+        parent = ctx.session.get(Unit, own.parent_id) if own.parent_id else None
+        return {"unit": [own, *([parent] if parent else [])]}
 
     def file_changes(self, ctx: Ctx, instance: Instance) -> list[dict[str, Any]] | None:
         return file_changes(ctx, instance)
@@ -180,19 +210,7 @@ def latest_round(ctx: Ctx, instance: Instance) -> ContentVersion:
 
 def file_changes(ctx: Ctx, instance: Instance) -> list[dict[str, Any]]:
     """Each file of the latest round against the round before: new, changed, unchanged or dropped."""
-    rounds = list(ctx.session.execute(select(ContentVersion).where(ContentVersion.instance_id == instance.id)
-                                      .order_by(ContentVersion.number.desc()).limit(2)).scalars())
-    if not rounds:
-        return []
-    current = {f.name.lower(): f for f in files_of(ctx, rounds[0].data.get("file_ids", []))}
-    before = {f.name.lower(): f for f in files_of(ctx, rounds[1].data.get("file_ids", []))} if len(rounds) > 1 else {}
-    changes = []
-    for key in sorted(current.keys() | before.keys()):
-        now, then = current.get(key), before.get(key)
-        status = ("new" if then is None else "dropped" if now is None
-                  else "unchanged" if now.sha256 == then.sha256 else "changed")
-        changes.append({"status": status if len(rounds) > 1 else "new", "file": now or then, "previous": then})
-    return changes
+    return files.version_file_changes(ctx, instance)
 
 
 def last_review(ctx: Ctx, instance: Instance) -> dict[str, Any]:
@@ -212,7 +230,8 @@ def issue_sheet(ctx: Ctx, instance: Instance, review: dict[str, Any]) -> Documen
     code = numbering.verification_code()
     files = [{"name": f.name, "version": f.version, "size": f.size, "sha256": f.sha256}
              for f in files_of(ctx, data["file_ids"])]
-    public = {"reg_number": reg_number, "unit": unit.name_kk, "unit_ru": unit.name_ru, "title": data["title"],
+    public = {"reg_number": reg_number, "unit": unit.name_kk, "unit_ru": unit.name_ru, "unit_en": unit.name_en,
+              "title": data["title"],
               "material_type": data["material_type"], "channel": data["channel"],
               "audiences": data["audiences"], "planned_date": data["planned_date"], "files": files,
               "checklist": review.get("checklist", {}), "override_reason": review.get("override_reason"),
@@ -245,7 +264,7 @@ def reviewers(ctx: Ctx, instance: Instance) -> list[dict[str, Any]]:
         assert ev.task is not None  # selected by its task above
         user = names.get(ev.actor) if ev.actor is not None else None
         out.append({"role": role[ev.task], "name": user.full_name if user else ev.actor,
-                    "position": user.position if user else "", "decision": ev.data.get("decision", ""),
+                    "position": user.positions if user else "", "decision": ev.data.get("decision", ""),
                     "task": ev.task, "at": ev.at.isoformat()})
     return out
 
@@ -254,7 +273,8 @@ def sheet_pdf(doc: Document, settings: Settings) -> bytes:
     """Render a sign-off sheet from what was fixed when it was issued."""
     p = doc.public
     sheet = SignoffSheet(
-        reg_number=doc.reg_number, unit_name=p["unit"], title=p["title"], material_type=p["material_type"],
+        reg_number=doc.reg_number, title=p["title"], material_type=p["material_type"],
+        unit_name={"kk": p["unit"], "ru": p.get("unit_ru") or "", "en": p.get("unit_en") or ""},
         channel=p["channel"], audiences=p["audiences"], planned_date=date.fromisoformat(p["planned_date"]),
         files=[SheetFile(name=f["name"], version=f["version"], size=f["size"], sha256=f["sha256"]) for f in p["files"]],
         checklist=[ChecklistLine(item=k, ok=bool(v.get("ok")), remark=v.get("remark", ""))

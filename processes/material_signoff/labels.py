@@ -21,6 +21,7 @@ OUTCOMES = {
     "approved": N_("Cleared"),
     "rejected": N_("Rejected"),
     "returned": N_("Returned"),
+    "withdrawn": N_("Withdrawn"),  # by the submitter, before a decision
 }
 
 DECISIONS = {

@@ -8,7 +8,7 @@ channels, audiences, checklist items, roles, decisions) become translated labels
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -24,6 +24,7 @@ from processes.documents import (
     render_document_html,
     render_html_to_pdf,
 )
+from processes.university_time import date_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -63,7 +64,7 @@ class Reviewer:
 
     role: str
     name: str
-    position: str
+    position: str | Mapping[str, str]  # {"kk", "ru", "en"}, or one text (sheets issued before)
     decision: str
     at: datetime
 
@@ -77,7 +78,7 @@ class SignoffSheet:
     """The data printed on an external material sign-off sheet (§7.5)."""
 
     reg_number: str
-    unit_name: str
+    unit_name: str | Mapping[str, str]  # {"kk", "ru", "en"}, or one text
     title: str
     material_type: str
     channel: str
@@ -130,7 +131,7 @@ def render_signoff_sheet_html(sheet: SignoffSheet, translations_dir: Path | None
         TEMPLATES,
         sheet=sheet,
         files=files,
-        planned_date=sheet.planned_date.strftime("%d.%m.%Y"),
+        planned_date=date_text(sheet.planned_date),
         approved_at=local_time(sheet.approved_at),
         reviewer_times=[local_time(reviewer.at) for reviewer in sheet.reviewers],
         qr_uri=qr_svg_data_uri(sheet.verify_url),

@@ -37,7 +37,8 @@ from processes.documents import (
     render_html_to_pdf,
 )
 from processes.policy_amendment.policy_text import is_clause_number, word_diff
-from processes.university_time import local
+from processes.policy_amendment.section_titles import section_title
+from processes.university_time import date_text, local
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -229,7 +230,7 @@ class Signatory:
 
     role: str
     name: str
-    position: str
+    position: str | Mapping[str, str]  # {"kk", "ru", "en"}, or one text (additions issued before)
     decision: str
     at: datetime
 
@@ -238,7 +239,11 @@ class Signatory:
         if self.role not in SIGNATORY_ROLES:
             raise ValueError(f"role must be one of {', '.join(SIGNATORY_ROLES)}")
         _require_nonblank(self.name, "signatory name")
-        _require_text(self.position, "signatory position")
+        if isinstance(self.position, Mapping):
+            for text in self.position.values():
+                _require_text(text, "signatory position")
+        else:
+            _require_text(self.position, "signatory position")
         _require_nonblank(self.decision, "signatory decision")
         _require_aware(self.at, "signatory time")
 
@@ -310,12 +315,13 @@ def render_edition_html(doc: EditionDocument, translations_dir: Path | None = No
     for clause in doc.clauses:
         section = _section_of(clause.number)
         if not groups or groups[-1].number != section:
-            groups.append(_Section(section, doc.sections.get(section)))
+            groups.append(_Section(section, section_title(section, "kk", doc.sections)))
         groups[-1].clauses.append(clause)
     listed = {group.number for group in groups}
     # A heading without clauses is listed in the contents too, with no page to point to.
     toc = sorted(
-        [*groups, *(_Section(n, h, empty=True) for n, h in doc.sections.items() if n not in listed)],
+        [*groups, *(_Section(n, section_title(n, "kk", doc.sections) or h, empty=True)
+                    for n, h in doc.sections.items() if n not in listed)],
         key=lambda entry: entry.number,
     )
     return render_document_html(
@@ -333,10 +339,12 @@ def render_edition_html(doc: EditionDocument, translations_dir: Path | None = No
                 "ref": item,
                 "approved_on": local_date_text(item.approved_at),
                 "effective_from": _date_text(item.effective_from),
+                "changes": summary_changes(item.summary),
             }
             for item in doc.additions
         ],
         latest=doc.latest_addition,
+        latest_changes=summary_changes(doc.latest_addition.summary) if doc.latest_addition else [],
         any_changed=any(clause.changed for clause in doc.clauses),
         qr_uri=qr_svg_data_uri(doc.verify_url),
     )
@@ -407,7 +415,18 @@ def _section_of(number: str) -> int:
 
 def _date_text(day: date) -> str:
     """Format a date as dd.mm.yyyy."""
-    return day.strftime("%d.%m.%Y")
+    return date_text(day)
+
+
+def summary_changes(summary: str) -> list[tuple[str, str]]:
+    """An addition's summary ("11.2 changed; 3.1 added", as policy.summary_of writes it) as (clause, kind)
+    pairs, for the document to print each kind as a label in every language; a part that is not
+    "<clause> <kind>" is kept whole with an empty kind (printed as it is)."""
+    pairs = []
+    for part in (p.strip() for p in summary.split(";")):
+        number, _sep, kind = part.rpartition(" ")
+        pairs.append((number, kind) if number and kind in CHANGE_KINDS else (part, ""))
+    return [pair for pair in pairs if pair[0]]
 
 
 def _require_clause_number(number: object) -> None:

@@ -3,7 +3,7 @@ the rector approves, and the next edition of the policy is made as an addition."
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -11,6 +11,8 @@ from forms.validate import N_, Message
 from processes.engine import Run, UserTask
 from processes.policy_amendment import policy
 from processes.policy_amendment.labels import LABELS
+from processes.policy_amendment.policy_text import ClauseChange, diff_editions
+from processes.textdiff import word_diff
 from processes.university_time import today_local
 from processes.usecases import files, notifications, queries
 from processes.usecases.context import Ctx, Settings
@@ -97,6 +99,23 @@ class PolicyAmendment(ProcessKind):
         notifications.notify(ctx, instance.started_by_id, instance, "outcome", title=instance.title,
                              outcome=instance.outcome or "")
 
+    decision_tasks = frozenset({"Task_Approve"})  # decided: the rector approved or rejected (a return is not)
+
+    def confirmation(self, ctx: Ctx, instance: Instance, task: InboxTask, data: dict[str, Any]) -> Message | None:
+        if task.name == "Task_Approve" and data.get("decision") == "approve":
+            return Message(N_("Approving makes the next edition of the Information Policy now, in force from "
+                              "%(date)s; it cannot be taken back."), {"date": data.get("effective_date", "")})
+        if task.name == "Task_Approve" and data.get("decision") == "reject":
+            return Message(N_("Rejecting ends the proposal now."))
+        return None
+
+    def on_withdraw(self, ctx: Ctx, instance: Instance) -> None:
+        """The proposal stays on record, closed as withdrawn."""
+        proposal = ctx.session.execute(select(policy.PolicyProposal).where(
+            policy.PolicyProposal.instance_id == instance.id)).scalar_one_or_none()
+        if proposal is not None and proposal.status == "open":
+            proposal.status = instance.outcome or "closed"
+
     def start_prefill(self, ctx: Ctx, params=None) -> dict[str, Any]:
         """A proposal started from a clause page begins with that clause and its current text."""
         numbers = [n for n in (params or {}).get("clause", "").split(",") if n.strip()][:10]
@@ -133,12 +152,31 @@ class PolicyAmendment(ProcessKind):
         current = policy.current_edition(ctx)
         made = ctx.session.execute(select(PolicyEdition).where(PolicyEdition.instance_id == instance.id)
                                    ).scalar_one_or_none()
-        diff = policy.proposal_diff(ctx, row) if row.status == "open" else []
+        diff = policy.proposal_diff(ctx, row) if row.status == "open" else _decided_diff(ctx, row, made)
         stale = sorted(policy.changed_between(ctx, row.base_edition, current.number)
                        & {c["clause"] for c in row.changes}) if row.status == "open" else []
+        council = queries.last_completion(ctx, instance, "Task_Council")
         return {"proposal": row, "diff": diff, "conflicts": policy.conflicts(ctx, instance) if row.status == "open"
                 else [], "current": current, "edition": made, "stale": stale,
-                "proposer_version": row.proposed if row.proposed != row.changes else None}
+                "proposer_version": row.proposed if row.proposed != row.changes else None,
+                "council": council,
+                "minutes_files": files.files_by_ids(ctx, instance.id, [council.get("minutes_file_id")]),
+                "approval": queries.last_completion(ctx, instance, "Task_Approve")}
+
+
+def _decided_diff(ctx: Ctx, proposal, made: PolicyEdition | None) -> list[ClauseChange]:
+    """What a finished proposal decided on, word by word: the changes the edition it made carries, or
+    (rejected, withdrawn) its last changes against the edition it was based on."""
+    if made is not None:
+        rows = ctx.session.execute(select(policy.PolicyChange).where(policy.PolicyChange.edition_id == made.id)
+                                   .order_by(policy.PolicyChange.id)).scalars()
+        return [ClauseChange(c.number, cast(Any, c.kind), c.before, c.after, tuple(word_diff(c.before, c.after)))
+                for c in rows]
+    try:
+        base = policy.texts_of(ctx, policy.edition(ctx, proposal.base_edition))
+    except NotFound:
+        return []
+    return diff_editions(base, policy.apply_changes(base, proposal.changes))
 
 
 def _review(ctx: Ctx, instance: Instance, data: dict[str, Any]) -> dict[str, Any]:
@@ -224,7 +262,7 @@ def _signatories(ctx: Ctx, instance: Instance) -> list[dict[str, Any]]:
             continue
         user = users.get(ev.actor) if ev.actor is not None else None
         latest[ROLE_OF[ev.task]] = {"role": ROLE_OF[ev.task], "name": user.full_name if user else ev.actor,
-                                    "position": user.position if user else "", "decision": word,
+                                    "position": user.positions if user else "", "decision": word,
                                     "at": ev.at.isoformat()}
     return [latest[r] for r in ("proposer", "mcd", "council_secretary", "rector") if r in latest]
 

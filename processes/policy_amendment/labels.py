@@ -21,6 +21,7 @@ OUTCOMES = {
     "approved": N_("Cleared"),
     "rejected": N_("Rejected"),
     "not_adopted": N_("Not adopted"),
+    "withdrawn": N_("Withdrawn"),  # by the submitter, before a decision
 }
 
 DECISIONS = {
@@ -58,6 +59,7 @@ VALUES = {
 
 DOCUMENTS = {
     "policy_edition": N_("Policy edition"),
+    "policy_addition": N_("Addition to the Information Policy"),
 }
 
 

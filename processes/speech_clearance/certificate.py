@@ -1,6 +1,7 @@
 """The speech text clearance certificate (§8.6) as a PDF, on the shared document pipeline."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from processes.documents import (
     render_document_html,
     render_html_to_pdf,
 )
+from processes.university_time import date_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -30,7 +32,7 @@ class Certificate:
     organizer: str
     title: str
     approver_name: str
-    approver_position: str
+    approver_position: str | Mapping[str, str]  # {"kk", "ru", "en"}, or one text (certificates issued before)
     approved_at: datetime
     fingerprint: str
     content_version: int
@@ -59,7 +61,7 @@ def render_certificate_html(cert: Certificate, translations_dir: Path | None = N
         document_gettexts(translations_dir),
         TEMPLATES,
         cert=cert,
-        event_date=cert.event_date.strftime("%d.%m.%Y"),
+        event_date=date_text(cert.event_date),
         approved_at=local_time(cert.approved_at),
         fingerprint_lines=fingerprint_lines(cert.fingerprint),
         qr_uri=qr_svg_data_uri(cert.verify_url),

@@ -11,6 +11,7 @@ from forms.validate import N_, Message
 from processes.engine import FiredTimer, Run, UserTask
 from processes.speech_clearance.certificate import Certificate, render_certificate
 from processes.speech_clearance.labels import LABELS
+from processes.textdiff import word_diff
 from processes.university_time import start_of_day_utc
 from processes.usecases import files, notifications, numbering
 from processes.usecases.context import Ctx, Settings
@@ -131,6 +132,36 @@ class SpeechClearance(ProcessKind):
         version = latest_version(ctx, instance)
         return {**version.data, "text": version.text}
 
+    decision_tasks = frozenset({DECIDE_TASK})  # decided: the public person agreed or rejected
+
+    def confirmation(self, ctx: Ctx, instance: Instance, task: InboxTask, data: dict[str, Any]) -> Message | None:
+        if task.name in SUBMIT_TASKS and not data.get("categories"):
+            return Message(N_("No category of §8.6 is ticked: the case ends at once as “clearance not required” "
+                              "and nobody reviews the text. Tick a category if the text discloses any of them."))
+        if task.name == DECIDE_TASK and data.get("decision") == "approve":
+            return Message(N_("Agreeing issues the clearance certificate now; it cannot be taken back."))
+        if task.name == DECIDE_TASK and data.get("decision") == "reject":
+            return Message(N_("Rejecting ends the case now: the text may not be delivered as submitted."))
+        return None
+
+    def file_changes(self, ctx: Ctx, instance: Instance) -> list[dict[str, Any]] | None:
+        """The file of the latest version against the version before (only once there are two)."""
+        if ctx.session.execute(select(func.count()).select_from(ContentVersion).where(
+                ContentVersion.instance_id == instance.id)).scalar_one() < 2:
+            return None
+        return files.version_file_changes(ctx, instance) or None
+
+    def details(self, ctx: Ctx, instance: Instance) -> dict[str, Any]:
+        """For each version after the first, the word-level difference of its theses from the version
+        before (`text_diffs`, by version number; absent when the text did not change)."""
+        rows = list(ctx.session.execute(select(ContentVersion).where(ContentVersion.instance_id == instance.id)
+                                        .order_by(ContentVersion.number)).scalars())
+        diffs = {}
+        for before, after in zip(rows, rows[1:], strict=False):
+            if (before.text or "") != (after.text or ""):
+                diffs[after.number] = word_diff(before.text or "", after.text or "")
+        return {"text_diffs": diffs}
+
     def audit_view(self, task_name: str, data: dict[str, Any]) -> dict[str, Any]:
         if "text" not in data:
             return data
@@ -172,7 +203,7 @@ def issue_certificate(ctx: Ctx, instance: Instance) -> Document:
     data = version.data
     public = {"reg_number": reg_number, "employee": instance.started_by.full_name,
               "event": data["event_name"], "event_date": data["event_date"], "organizer": data["organizer"],
-              "title": data["title"], "approver": approver.full_name, "approver_position": approver.position,
+              "title": data["title"], "approver": approver.full_name, "approver_position": approver.positions,
               "approved_at": decision.completed_at.isoformat(), "fingerprint": version.sha256,
               "content_version": version.number}
     doc = Document(instance_id=instance.id, kind=CERTIFICATE, title=reg_number, reg_number=reg_number,

@@ -23,6 +23,7 @@ OUTCOMES = {
     "rejected": N_("Rejected"),
     "not_required": N_("Clearance not required"),
     "expired": N_("Expired"),
+    "withdrawn": N_("Withdrawn"),  # by the submitter, before a decision
 }
 
 DECISIONS = {

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, cast
+from typing import IO, Any, cast
 
 from sqlalchemy import func, select
 
@@ -13,7 +13,7 @@ from processes.usecases import instances
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, Invalid, NotFound, TooLarge, denied
 from storage import audit, blobs, filetypes
-from storage.models import Document, StoredFile
+from storage.models import ContentVersion, Document, Instance, StoredFile
 
 VIDEO = {"mp4"}
 
@@ -25,9 +25,16 @@ def upload(ctx: Ctx, instance_id: int, name: str, stream: IO[bytes]) -> StoredFi
     if not takes_files:
         raise denied(Forbidden(N_("You hold no open task in this instance to attach files to.")),
                      f"instance:{instance_id}", "upload")
+    name, blob, content_type = store_checked(ctx, instance.process_key, name, stream)
+    return record(ctx, instance.id, name, blob, content_type)
+
+
+def store_checked(ctx: Ctx, process_key: str, name: str, stream: IO[bytes]) -> tuple[str, blobs.Blob, str]:
+    """Check a file (its name, size and whole content) and keep its bytes in the blob store, no row yet:
+    (clean name, blob, content type). Too large: TooLarge; refused: Invalid at `file`."""
     try:
         name = filetypes.clean_name(name)
-        allowed = kind_of(instance.process_key).accepted
+        allowed = kind_of(process_key).accepted
         filetypes.check_extension(name, allowed)
         limit = _limit(ctx, name)
         with _spooled(ctx, stream, limit) as spool:
@@ -38,6 +45,12 @@ def upload(ctx: Ctx, instance_id: int, name: str, stream: IO[bytes]) -> StoredFi
         raise TooLarge(N_("The file is larger than %(n)s MB."), n=_limit(ctx, name) // (1024 * 1024)) from exc
     except filetypes.FileRejected as exc:
         raise Invalid({"file": Message(exc.msgid, exc.params)}) from exc
+    return name, blob, content_type
+
+
+def record(ctx: Ctx, instance_id: int, name: str, blob: blobs.Blob, content_type: str) -> StoredFile:
+    """A stored blob becomes a file of the instance (the next version of a file of that name), audited."""
+    instance = instances.get_instance(ctx, instance_id)
     row = StoredFile(instance_id=instance.id, name=name, size=blob.size, sha256=blob.sha256,
                      content_type=content_type, uploaded_by_id=ctx.me.id, created_at=ctx.now(),
                      version=_next_version(ctx, instance.id, name))
@@ -137,9 +150,50 @@ def instance_files(ctx: Ctx, instance_id: int) -> list[StoredFile]:
                                     .order_by(StoredFile.id)).scalars())
 
 
+def files_by_ids(ctx: Ctx, instance_id: int, file_ids: object) -> list[StoredFile]:
+    """The files of an instance among the given ids (as submitted data records them), in that order;
+    anything else (another instance's file, an unknown id, not a list) is left out."""
+    if not isinstance(file_ids, list):
+        return []
+    rows = [ctx.session.get(StoredFile, i) for i in file_ids if isinstance(i, int) and not isinstance(i, bool)]
+    return [r for r in rows if r is not None and r.instance_id == instance_id]
+
+
+def version_file_changes(ctx: Ctx, instance: Instance) -> list[dict[str, Any]]:
+    """Each file of the latest submitted version (round) against the one before, matched by name: `new`,
+    `changed` (another SHA-256), `unchanged` or `dropped`; [{"status", "file", "previous"}]. With a single
+    version every file is `new`."""
+    rows = list(ctx.session.execute(select(ContentVersion).where(ContentVersion.instance_id == instance.id)
+                                    .order_by(ContentVersion.number.desc()).limit(2)).scalars())
+    if not rows:
+        return []
+
+    def by_name(version: ContentVersion) -> dict[str, StoredFile]:
+        ids = (version.data or {}).get("file_ids")
+        listed = files_by_ids(ctx, instance.id, ids)
+        if not listed and version.file_id is not None:
+            listed = files_by_ids(ctx, instance.id, [version.file_id])
+        return {f.name.lower(): f for f in sorted(listed, key=lambda f: f.name.lower())}
+
+    current = by_name(rows[0])
+    before = by_name(rows[1]) if len(rows) > 1 else {}
+    changes = []
+    for key in sorted(current.keys() | before.keys()):
+        now, then = current.get(key), before.get(key)
+        status = ("new" if then is None else "dropped" if now is None
+                  else "unchanged" if now.sha256 == then.sha256 else "changed")
+        changes.append({"status": status if len(rows) > 1 else "new", "file": now or then, "previous": then})
+    return changes
+
+
 def instance_documents(ctx: Ctx, instance_id: int) -> list[Document]:
     return list(ctx.session.execute(select(Document).where(Document.instance_id == instance_id)
                                     .order_by(Document.id)).scalars())
+
+
+def normalise_code(raw: str) -> str:
+    """A verification code as typed from paper: without spaces and dashes, in capitals ("abcd efgh-…")."""
+    return "".join(ch for ch in raw if not ch.isspace() and ch not in "-‐‑–—").upper()[:64]
 
 
 def verify_document(ctx: Ctx, code: str) -> Document | None:

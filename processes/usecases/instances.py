@@ -1,16 +1,18 @@
 """Start instances and complete their tasks: load → act → save, with inbox and audit, in one transaction."""
 from __future__ import annotations
 
-from typing import Any
+import copy
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from forms.validate import N_, Form, load_form, validate
+from forms.validate import N_, Form, Message, label_errors, load_form, validate
 from processes.catalog import kind_of
 from processes.engine import EngineError, Run, ScriptError, TaskNotReady
 from processes.university_time import today_local
-from processes.usecases import deploy
+from processes.usecases import deploy, notifications
 from processes.usecases.access import can_view_instance, holds_task
 from processes.usecases.context import Ctx
 from processes.usecases.errors import (
@@ -21,21 +23,22 @@ from processes.usecases.errors import (
     NotFound,
     denied,
 )
+from processes.usecases.routing import holders
 from storage import audit
 from storage.models import InboxTask, Instance, InstanceState, Status, TaskState
+
+if TYPE_CHECKING:
+    from processes.usecases.kinds import ProcessKind
 
 
 def start_instance(ctx: Ctx, key: str) -> Instance:
     """Create an instance of the newest version of a process, parked at its first task."""
-    definition = deploy.current(ctx.session, key)  # 404 for a key that was never deployed
-    kind = kind_of(key)
-    if ctx.user is None or not kind.may_start(ctx):
-        raise denied(Forbidden(N_("You may not start this process.")), f"process:{key}", "start")
-    instance = Instance(definition=definition, process_key=key, started_by=ctx.user,
+    definition = startable(ctx, key)
+    instance = Instance(definition=definition, process_key=key, started_by=ctx.me,
                         status=Status.RUNNING.value, created_at=ctx.now(), updated_at=ctx.now())
     ctx.session.add(instance)
     ctx.session.flush()
-    run = ctx.services.engine.start(definition.spec_json, {"submitter": ctx.user.username,
+    run = ctx.services.engine.start(definition.spec_json, {"submitter": ctx.me.username,
                                                            "instance_id": instance.id})
     ctx.session.add(InstanceState(instance_id=instance.id, state_json=run.dumps()))
     audit.append(ctx.session, ctx.actor, "instance_started", instance_id=instance.id,
@@ -43,6 +46,15 @@ def start_instance(ctx: Ctx, key: str) -> Instance:
     _sync_inbox(ctx, instance, run, completed=None)
     _save(ctx, instance, run)
     return instance
+
+
+def startable(ctx: Ctx, key: str):
+    """The current definition of a process the user may start: 404 for a key never deployed, 403 (audited)
+    for someone who may not start it: its first form is not shown to them either."""
+    definition = deploy.current(ctx.session, key)
+    if ctx.user is None or not kind_of(key).may_start(ctx):
+        raise denied(Forbidden(N_("You may not start this process.")), f"process:{key}", "start")
+    return definition
 
 
 def first_form(ctx: Ctx, definition) -> Form:
@@ -76,8 +88,18 @@ def prefill(ctx: Ctx, task: InboxTask) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k in fields}
 
 
-def complete_task(ctx: Ctx, task_id: str, data: Any) -> Instance:
-    """Validate the data against the task's form and complete the task as the current user."""
+def complete_task(ctx: Ctx, task_id: str, data: Any, confirmed: bool = True,
+                  found: Mapping[str, Message] | None = None) -> Instance:
+    """Validate the data against the task's form and complete the task as the current user.
+
+    Every error of the submission is reported at once, each at its field: ``found`` (what the caller
+    found already, e.g. a refused file), the form's own checks, and the process's checks (its
+    ``prepare``), which run even when something else failed, so nobody corrects a form in rounds.
+
+    ``confirmed=False`` (a page form without `confirm=yes`): when the step does something final
+    (``ProcessKind.confirmation``), refuse it with an `Invalid` at the field `confirm` naming what it
+    would do, and save nothing; the page asks the person and sends the form again.
+    """
     task = task_for(ctx, task_id)
     instance = lock_instance(ctx, task.instance_id)
     ctx.session.refresh(task)
@@ -85,11 +107,21 @@ def complete_task(ctx: Ctx, task_id: str, data: Any) -> Instance:
         raise denied(Forbidden(N_("This task is not yours.")), f"task:{task_id}", "complete")
     if task.state != TaskState.READY.value or instance.status != Status.RUNNING.value:
         raise Conflict(N_("This task is already completed."))
-    clean, errors = validate(form_of(task), data, today=today_local(ctx.now()))
-    if errors:
-        raise Invalid(errors)
+    form = form_of(task)
+    clean, schema_errors = validate(form, data, today=today_local(ctx.now()))
+    errors = {**(found or {}), **{k: m for k, m in schema_errors.items() if k not in (found or {})}}
     kind = kind_of(instance.process_key)
-    engine_data = kind.prepare(ctx, instance, task, dict(clean))
+    if errors:
+        more = _process_errors(ctx, kind, instance, task, clean)
+        raise Invalid(label_errors(form, {**errors, **{k: m for k, m in more.items() if k not in errors}}))
+    try:
+        engine_data = kind.prepare(ctx, instance, task, dict(clean))
+    except Invalid as error:
+        raise Invalid(label_errors(form, error.errors), values=error.values) from error
+    if not confirmed:
+        final = kind.confirmation(ctx, instance, task, dict(clean))
+        if final is not None:
+            raise Invalid({"confirm": final})
     run = restore_run(ctx, instance)
     try:
         run.complete(task.id, engine_data)
@@ -112,6 +144,23 @@ def complete_task(ctx: Ctx, task_id: str, data: Any) -> Instance:
     return instance
 
 
+def _process_errors(ctx: Ctx, kind: ProcessKind, instance: Instance, task: InboxTask,
+                    data: dict[str, Any]) -> dict[str, Message]:
+    """The process's own checks (``prepare``) of a submission that failed elsewhere, to report them
+    together: run in a savepoint that is always rolled back. Data too incomplete for them to run
+    (a required field missing) gives none: they are reported once the field is there."""
+    savepoint = ctx.session.begin_nested()
+    try:
+        kind.prepare(ctx, instance, task, copy.deepcopy(data))
+    except Invalid as error:
+        return dict(error.errors)
+    except Exception:  # noqa: BLE001 - incomplete data: KeyError, ValueError, a refusal reported later
+        return {}
+    finally:
+        savepoint.rollback()
+    return {}
+
+
 def advance(ctx: Ctx, instance: Instance, run: Run) -> None:
     """Bring inbox, outcome and saved state in line with the engine after timers fired."""
     _sync_inbox(ctx, instance, run, completed=None)
@@ -126,6 +175,58 @@ def get_instance(ctx: Ctx, instance_id: int) -> Instance:
         raise NotFound(N_("No such instance."))
     if not can_view_instance(ctx.session, ctx.user, instance):
         raise denied(NotFound(N_("No such instance.")), f"instance:{instance_id}", "view")
+    return instance
+
+
+WITHDRAWN = "withdrawn"  # the outcome of a case its submitter withdrew
+REASON_MAX = 2000
+
+
+def may_withdraw(ctx: Ctx, instance: Instance) -> bool:
+    """Whether the current user may withdraw the case now: they submitted it, and it is not decided."""
+    return (ctx.user is not None and instance.started_by_id == ctx.user.id
+            and instance.status == Status.RUNNING.value
+            and not kind_of(instance.process_key).decided(ctx, instance))
+
+
+def withdraw(ctx: Ctx, instance_id: int, reason: Any) -> Instance:
+    """The submitter withdraws their case before it is decided (each process's ``decided``): its run is
+    cancelled, its open tasks are closed, the outcome is `withdrawn`, the holders are told; with a reason,
+    audited as `instance_withdrawn`. Nothing submitted is deleted."""
+    instance = get_instance(ctx, instance_id)  # 404 for whoever may not even see it
+    if ctx.user is None or instance.started_by_id != ctx.user.id:
+        raise denied(Forbidden(N_("Only the person who submitted it may withdraw it.")),
+                     f"instance:{instance_id}", "withdraw")
+    if not isinstance(reason, str) or not reason.strip():
+        raise Invalid({"reason": Message(N_("Give the reason for withdrawing."))})
+    reason = reason.strip()
+    if len(reason) > REASON_MAX:
+        raise Invalid({"reason": Message(N_("At most %(n)s characters."), {"n": REASON_MAX})})
+    instance = lock_instance(ctx, instance_id)
+    kind = kind_of(instance.process_key)
+    if instance.status != Status.RUNNING.value:
+        raise Conflict(N_("The case has ended already: it can no longer be withdrawn."))
+    if kind.decided(ctx, instance):
+        raise Conflict(N_("The case has been decided: it can no longer be withdrawn."))
+    open_rows = ready_tasks(ctx, instance, mine_only=False)
+    told = {}
+    for row in open_rows:
+        for user in ([row.assignee] if row.assignee else holders(ctx.session, row.role or "")):
+            if user is not None and user.is_active and user.id != ctx.me.id:
+                told[user.id] = user
+    run = restore_run(ctx, instance)
+    run.cancel()
+    _sync_inbox(ctx, instance, run, completed=None)  # no task is ready any more: every open row is cancelled
+    instance.status, instance.outcome, instance.completed_at = Status.COMPLETED.value, WITHDRAWN, ctx.now()
+    audit.append(ctx.session, ctx.actor, "instance_withdrawn", instance_id=instance.id,
+                 object=f"instance:{instance.id}",
+                 data={"outcome": WITHDRAWN, "reason": reason, "open_tasks": [r.name for r in open_rows],
+                       "told": sorted(u.username for u in told.values())},
+                 comment=reason, clause=kind.clause(""), request_id=ctx.request_id)
+    kind.on_withdraw(ctx, instance)
+    for user in told.values():
+        notifications.notify(ctx, user.id, instance, "withdrawn", title=instance.title or "", reason=reason)
+    _save(ctx, instance, run)
     return instance
 
 

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from forms.validate import Message
 from processes.engine import FiredTimer, Run, UserTask
 from storage.models import ProcessStartRole
 
 if TYPE_CHECKING:
     from processes.usecases.context import Ctx, Settings
-    from storage.models import Document, InboxTask, Instance, User
+    from storage.models import Document, InboxTask, Instance, Unit, User
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Labels:
     mails: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     dates: frozenset[str] = frozenset()  # data keys holding an ISO date
     datetimes: frozenset[str] = frozenset()  # data keys holding an ISO date-time
+    due_note: str = ""  # what the case's due date is, shown beside it (e.g. "10 working days, §11.2")
 
 
 class ProcessKind:
@@ -127,3 +129,35 @@ class ProcessKind:
     def audit_view(self, task_name: str, data: dict[str, Any]) -> dict[str, Any]:
         """Return the submitted data as the audit trail records it."""
         return data
+
+    def unit_choices(self, ctx: Ctx) -> dict[str, list[Unit]]:
+        """The units a form's unit field (`ui:widget` `unit`) offers, by field name, where they are not
+        every unit: e.g. those the user may submit for, their own first."""
+        return {}
+
+    def confirmation(self, ctx: Ctx, instance: Instance, task: InboxTask, data: dict[str, Any]) -> Message | None:
+        """What completing the task with these (valid) values does finally, when it does something that
+        cannot be taken back (ends the case, issues a document); the page form then asks the person to
+        confirm it before anything is saved. None: nothing to confirm. The JSON API never asks."""
+        return None
+
+    # the tasks whose completion decides the case: once one of them is completed with a decision other
+    # than a request for revision (`revise`, `return`), the submitter can no longer withdraw it
+    decision_tasks: frozenset[str] = frozenset()
+
+    def decided(self, ctx: Ctx, instance: Instance) -> bool:
+        """Whether the case is decided (§ of each process: its final decision was taken). An instance that
+        ended is decided; a running one once a task of ``decision_tasks`` was completed with a decision
+        that is not a request for revision."""
+        if instance.status != "running":
+            return True
+        from processes.usecases.queries import completions
+
+        return any(data.get("decision") not in NOT_DECISIONS
+                   for data in completions(ctx, instance, self.decision_tasks))
+
+    def on_withdraw(self, ctx: Ctx, instance: Instance) -> None:
+        """React to the submitter withdrawing the case (after its run was cancelled and its tasks closed)."""
+
+
+NOT_DECISIONS = frozenset({"revise", "return"})  # a request for revision does not decide a case

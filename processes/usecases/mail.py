@@ -10,7 +10,7 @@ from babel.support import NullTranslations, Translations
 
 from forms.validate import N_
 from processes import catalog
-from processes.university_time import local
+from processes.university_time import date_text, datetime_text, deadline_day, ends_with_day
 from processes.usecases.context import Ctx
 from storage.models import Notification, OutboxMail, User
 
@@ -23,6 +23,9 @@ TEXTS = {
     "escalation": (N_("Kelisim: escalation"),
                    N_("“%(title)s” is still undecided and its deadline is near. Due: %(due)s.")),
     "outcome": (N_("Kelisim: finished"), N_("“%(title)s” is finished: %(outcome)s.")),
+    "withdrawn": (N_("Kelisim: withdrawn"),
+                  N_("“%(title)s” was withdrawn by the person who submitted it; your task in it is closed. "
+                     "Reason: %(reason)s")),
 }
 FOOTER = N_("Open Kelisim to see the details: %(url)s")
 
@@ -34,6 +37,16 @@ def translations(directory: str | None, locale: str) -> NullTranslations:
     return Translations.load(directory, [locale], domain="messages")
 
 
+def due_text(due_at: datetime, gettext) -> str:
+    """A deadline as the pages show it (web/templates/_labels.html `due`): "by 14.12.2026, end of day", or
+    "by 14.12.2026, 14:05" for one at another hour than midnight, Almaty."""
+    if ends_with_day(due_at):
+        day = deadline_day(due_at)
+        assert day is not None
+        return gettext(N_("by %(day)s, end of day")) % {"day": date_text(day)}
+    return gettext(N_("by %(moment)s")) % {"moment": datetime_text(due_at)}
+
+
 def enqueue(ctx: Ctx, user: User, note: Notification) -> OutboxMail | None:
     """Queue the e-mail for a notification when mail is configured and the user has an address."""
     settings = ctx.services.settings
@@ -42,9 +55,10 @@ def enqueue(ctx: Ctx, user: User, note: Notification) -> OutboxMail | None:
         return None
     directory = str(settings.translations_dir) if settings.translations_dir else None
     gettext = translations(directory, user.locale or "kk").gettext
-    params: dict[str, Any] = {"title": "", "comment": "", "due": "", "outcome": "", **(note.params or {})}
+    params: dict[str, Any] = {"title": "", "comment": "", "due": "", "outcome": "", "reason": "",
+                              **(note.params or {})}
     if params["due"]:
-        params["due"] = local(datetime.fromisoformat(params["due"])).strftime("%d.%m.%Y %H:%M (UTC%z)")
+        params["due"] = due_text(datetime.fromisoformat(params["due"]), gettext)
     outcome_label = _outcome_label(params.get("process"), params["outcome"])
     if outcome_label:
         params["outcome"] = gettext(outcome_label)

@@ -1,14 +1,19 @@
 """In-app notifications (e-mail joins them once mail exists)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, exists, func, select, update
+from sqlalchemy.orm import aliased
 
+from forms.validate import N_
 from processes.usecases import mail
+from processes.usecases.access import visible_tasks_filter
 from processes.usecases.context import Ctx
+from processes.usecases.errors import NotFound
 from storage import audit
-from storage.models import Instance, Notification, User
+from storage.models import InboxTask, Instance, Notification, Status, User
 
 
 def notify(ctx: Ctx, user_id: int, instance: Instance | None, kind: str, **params) -> None:
@@ -26,14 +31,90 @@ def notify(ctx: Ctx, user_id: int, instance: Instance | None, kind: str, **param
         mail.enqueue(ctx, user, note)
 
 
-def for_user(ctx: Ctx, limit: int = 50) -> list[Notification]:
+# Notices about a task the recipient holds: settled once the task is no longer open for them.
+TASK_KINDS = ("task_assigned", "reminder")
+# Notices about a case that is late (to someone who does not hold its task): settled once it has ended.
+CASE_KINDS = ("escalation", "overdue")
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification as its recipient sees it now: `resolved` when what it asked for is done."""
+
+    note: Notification
+    resolved: bool
+
+    @property
+    def unread(self) -> bool:
+        """Counted as unread: not marked read, and still asking for something."""
+        return self.note.read_at is None and not self.resolved
+
+
+@dataclass(frozen=True)
+class Page:
+    notices: list[Notice]  # newest first; the first page also carries every older unread one
+    older: int | None  # the cursor of the next (older) page, None on the last
+
+
+def _resolved(user: User):
+    """SQL: the notification is settled, decided by the state of its task or case now (nothing is written).
+
+    A task notice is settled when its instance has no ready task this user holds, or when a newer notice of
+    the same kind about the same instance exists (the task of an earlier round, e.g. before a revision, was
+    done); a notice of a late case when the instance no longer runs."""
+    newer = aliased(Notification)
+    holds = exists().where(InboxTask.instance_id == Notification.instance_id, visible_tasks_filter(user))
+    superseded = exists().where(newer.user_id == Notification.user_id, newer.instance_id == Notification.instance_id,
+                                newer.kind == Notification.kind, newer.id > Notification.id)
+    ended = exists().where(Instance.id == Notification.instance_id, Instance.status != Status.RUNNING.value)
+    about_task = Notification.kind.in_(TASK_KINDS) & Notification.instance_id.is_not(None) & (
+        ~holds | ((Notification.kind == "task_assigned") & superseded))
+    about_case = Notification.kind.in_(CASE_KINDS) & ended
+    return about_task | about_case
+
+
+def page(ctx: Ctx, cursor: int | None = None, limit: int = PAGE_SIZE) -> Page:
+    """One page of the acting user's notifications, newest first: those older than `cursor` (a notification
+    id), or the newest. The first page also lists every older unread one, so none is ever hidden."""
+    user = ctx.me
+    resolved = _resolved(user).label("resolved")
+    base = select(Notification, resolved).where(Notification.user_id == user.id)
+    query = base.where(Notification.id < cursor) if cursor is not None else base
+    rows = ctx.session.execute(query.order_by(Notification.id.desc()).limit(limit + 1)).all()
+    notices = [Notice(note, bool(flag)) for note, flag in rows[:limit]]
+    older = notices[-1].note.id if len(rows) > limit else None
+    if cursor is None and older is not None:
+        rest = ctx.session.execute(base.where(Notification.id < older, Notification.read_at.is_(None),
+                                              ~_resolved(user)).order_by(Notification.id.desc())).all()
+        notices += [Notice(note, bool(flag)) for note, flag in rest]
+    return Page(notices, older)
+
+
+def for_user(ctx: Ctx, limit: int = PAGE_SIZE) -> list[Notification]:
     return list(ctx.session.execute(select(Notification).where(Notification.user_id == ctx.me.id)
                                     .order_by(Notification.id.desc()).limit(limit)).scalars())
 
 
 def unread_count(ctx: Ctx) -> int:
-    return len(ctx.session.execute(select(Notification.id).where(
-        Notification.user_id == ctx.me.id, Notification.read_at.is_(None))).all())
+    """How many notifications still ask for something: not marked read and not settled (see `_resolved`)."""
+    user = ctx.me
+    return ctx.session.execute(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None), ~_resolved(user))).scalar_one()
+
+
+def mark_read(ctx: Ctx, notification_id: int) -> Notification:
+    """Mark one of the acting user's notifications read; audited as `notification_read`. Someone else's, or
+    none, is NotFound (never telling which); one already read stays as it was, nothing recorded."""
+    note = ctx.session.get(Notification, notification_id)
+    if note is None or note.user_id != ctx.me.id:
+        raise NotFound(N_("There is no such notification."))
+    if note.read_at is None:
+        note.read_at = ctx.now()
+        audit.append(ctx.session, ctx.actor, "notification_read", object=f"user:{ctx.me.username}",
+                     data={"notification": note.id, "kind": note.kind, "instance": note.instance_id},
+                     request_id=ctx.request_id)
+    return note
 
 
 def mark_all_read(ctx: Ctx, up_to: int | None = None) -> int:

@@ -1,6 +1,7 @@
 """Read-side queries for the inbox, my submissions and the auditor's pages (no workflow JSON loaded)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -141,6 +142,16 @@ def last_completion(ctx: Ctx, instance: Instance, task_name: str) -> dict:
                            AuditEvent.action == "task_completed", AuditEvent.task == task_name,
                            newest_first=True, limit=1)
     return dict(latest[0].data) if latest and latest[0].data is not None else {}
+
+
+def completions(ctx: Ctx, instance: Instance, task_names: Iterable[str]) -> list[dict]:
+    """The data of every completion of these tasks, as the audit trail recorded it (a damaged entry as {})."""
+    names = sorted(task_names)
+    if not names:
+        return []
+    rows = audit.entries(ctx.session, AuditEvent.instance_id == instance.id,
+                         AuditEvent.action == "task_completed", AuditEvent.task.in_(names))
+    return [dict(e.data) if e.data is not None else {} for e in rows]
 
 
 def units(ctx: Ctx) -> list[Unit]:

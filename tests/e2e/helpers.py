@@ -68,3 +68,17 @@ def pdf_to_text(path: Path) -> str:
                             check=False)
     assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
     return result.stdout.decode("utf-8")
+
+
+def confirm_and_submit(page, form: str = "form.task-form") -> int:
+    """Submit a final step's form: the page asks first (the confirmation box), then the ticked box sends it
+    again; return the instance it went to."""
+    from playwright.sync_api import expect
+
+    page.locator(f"{form} button[type=submit]").click()
+    box = page.locator("#confirm-box")
+    expect(box).to_be_visible()
+    box.locator("#field-confirm").check()
+    page.locator(f"{form} button[type=submit]").click()
+    expect(page).to_have_url(INSTANCE_URL)
+    return int(INSTANCE_URL.search(page.url).group(1))

@@ -12,7 +12,7 @@ import pytest
 from processes.university_time import local
 from storage.models import utcnow
 from tests import samples
-from tests.e2e.helpers import log_in, log_out, submit
+from tests.e2e.helpers import confirm_and_submit, log_in, log_out, submit
 
 pytestmark = pytest.mark.e2e
 
@@ -63,7 +63,7 @@ def test_information_request_refused_end_to_end(kelisim_server, e2e_page, tmp_pa
     page.locator("input[name=decision][value=refuse]").check()
     page.locator("#field-ground").select_option("personal_data")
     page.locator("#field-reason").fill(REASON)
-    assert submit(page) == instance_id
+    assert confirm_and_submit(page) == instance_id  # refusing issues the refusal letter: the page asks first
     letter_link = page.locator("section[aria-labelledby=request-title] a[href^='/documents/']")
     expect(letter_link).to_have_text(re.compile(r"OUT-\d{4}-\d{5}"))
     with page.expect_download() as download_info:
@@ -93,7 +93,8 @@ def test_information_request_refused_end_to_end(kelisim_server, e2e_page, tmp_pa
     expect(page.locator(".error-summary")).to_be_visible()  # a postal dispatch needs its tracking number
     dispatch = page.locator("section[aria-labelledby=dispatch-title]")
     dispatch.locator("input[name=method][value=in_person]").check()
-    assert submit(page) == instance_id
+    dispatch.locator("#field-recipient_name").fill("Ерлан Сапаров")
+    assert confirm_and_submit(page, "section[aria-labelledby=dispatch-title] form") == instance_id
     expect(page.locator("section[aria-labelledby=request-title]")).to_contain_text("In person")
     page.locator("nav.main-nav a[href='/requests']").click()
     row = page.locator("table.table-register tbody tr").filter(has_text=reg_number)

@@ -10,6 +10,7 @@ import pytest
 
 from tests import samples
 from tests.e2e.helpers import (
+    confirm_and_submit,
     log_in_checked,
     log_out_checked,
     pdf_to_text,
@@ -51,7 +52,7 @@ def open_inbox_task(page, task_name: str) -> None:
 
 def file_row(page, name: str):
     """The row of `name` in the "Files in this round" table."""
-    return page.locator("table.table-files tbody tr").filter(
+    return page.locator("table.table-round-files tbody tr").filter(
         has=page.locator(".file-name", has_text=re.compile(rf"^{re.escape(name)}$")))
 
 
@@ -115,7 +116,7 @@ def test_material_signoff_end_to_end(kelisim_server, e2e_page, tmp_path):
     log_in_checked(page, server, "mcd.specialist")
     open_inbox_task(page, "Review material")
     expect(page.locator("#changes-title")).to_contain_text("Files in this round")
-    expect(page.locator("table.table-files tbody tr")).to_have_count(2)
+    expect(page.locator("table.table-round-files tbody tr")).to_have_count(2)
     for name, content in (("booklet.pdf", BOOKLET_V1), ("poster.png", POSTER)):
         row = file_row(page, name)
         expect(row).to_have_count(1)
@@ -167,7 +168,7 @@ def test_material_signoff_end_to_end(kelisim_server, e2e_page, tmp_path):
     # 4. The specialist sees what changed and agrees.
     log_in_checked(page, server, "mcd.specialist")
     open_inbox_task(page, "Review material")
-    expect(page.locator("table.table-files tbody tr")).to_have_count(2)
+    expect(page.locator("table.table-round-files tbody tr")).to_have_count(2)
     booklet_row = file_row(page, "booklet.pdf")
     expect(booklet_row).to_have_class(re.compile(r"\bchange-changed\b"))
     expect(booklet_row.locator(".badge-change")).to_have_text("Changed since the last round")
@@ -184,7 +185,7 @@ def test_material_signoff_end_to_end(kelisim_server, e2e_page, tmp_path):
     form = page.locator("form.task-form")
     answer_checklist(form)
     form.locator("input[name=decision][value=approve]").check()
-    assert submit_task_form(page) == instance_id
+    assert confirm_and_submit(page) == instance_id  # approving issues the sign-off sheet: the page asks first
     expect(page.locator(".badge-outcome-approved").first).to_be_visible()
     log_out_checked(page)
 

@@ -11,7 +11,7 @@ import pytest
 from processes.university_time import today_local
 from storage.models import utcnow
 from tests import samples
-from tests.e2e.helpers import log_in, log_out, submit
+from tests.e2e.helpers import confirm_and_submit, log_in, log_out, submit
 
 pytestmark = pytest.mark.e2e
 
@@ -76,7 +76,7 @@ def test_policy_amendment_end_to_end(kelisim_server, e2e_page, tmp_path):
     open_task(page, "Approve the amendment")
     page.locator("input[name=decision][value=approve]").check()
     page.locator("#field-effective_date").fill(today)
-    assert submit(page) == instance_id
+    assert confirm_and_submit(page) == instance_id  # approving makes the next edition: the page asks first
     expect(page.locator("section[aria-labelledby=proposal-title]")).to_contain_text("edition 2")
     with page.expect_download() as download_info:
         page.locator(".doc-card").filter(has_text="PA-").locator(".doc-action a").click()

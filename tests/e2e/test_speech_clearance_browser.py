@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.e2e.helpers import (
+    confirm_and_submit,
     log_in_checked,
     log_out_checked,
     pdf_to_text,
@@ -71,7 +72,7 @@ def test_speech_clearance_end_to_end(kelisim_server, e2e_page, tmp_path):
     expect(form.locator("input[name=categories][value=strategy]")).not_to_be_checked()
     instance_id = submit_task_form(page)
     expect(page.locator("h1")).to_have_text(TITLE)
-    expect(page.locator(".version .text-block").first).to_have_text(server_normalised(FIRST_TEXT))
+    expect(page.locator(".version .text-block:not(.diff)").first).to_have_text(server_normalised(FIRST_TEXT))
     log_out_checked(page)
 
     # 2. The vice-rector for finance returns it for revision with a comment.
@@ -81,7 +82,7 @@ def test_speech_clearance_end_to_end(kelisim_server, e2e_page, tmp_path):
     expect(card).to_contain_text("Clear speech text")
     page.screenshot(path=str(tmp_path / "inbox-vr-finance.png"), full_page=True)
     open_inbox_task(page, "Clear speech text")
-    expect(page.locator(".version .text-block").first).to_have_text(server_normalised(FIRST_TEXT))
+    expect(page.locator(".version .text-block:not(.diff)").first).to_have_text(server_normalised(FIRST_TEXT))
     page.locator("input[name=decision][value=revise]").check()
     page.locator("#field-comment").fill(COMMENT)
     assert submit_task_form(page) == instance_id
@@ -108,10 +109,10 @@ def test_speech_clearance_end_to_end(kelisim_server, e2e_page, tmp_path):
     latest = page.locator("details.version[open]")
     expect(latest).to_have_count(1)
     expect(latest.locator(".version-title")).to_have_text("Version 2")
-    expect(latest.locator(".text-block")).to_have_text(server_normalised(FINAL_TEXT))
-    assert latest.locator(".text-block").evaluate("e => e.textContent") == server_normalised(FINAL_TEXT)
+    expect(latest.locator(".text-block:not(.diff)")).to_have_text(server_normalised(FINAL_TEXT))
+    assert latest.locator(".text-block:not(.diff)").evaluate("e => e.textContent") == server_normalised(FINAL_TEXT)
     page.locator("input[name=decision][value=approve]").check()
-    assert submit_task_form(page) == instance_id
+    assert confirm_and_submit(page) == instance_id  # agreeing issues the certificate: the page asks first
     expect(page.locator(".badge-outcome-approved").first).to_be_visible()
     log_out_checked(page)
 
@@ -166,7 +167,8 @@ def test_speech_clearance_end_to_end(kelisim_server, e2e_page, tmp_path):
     seqs = [int(s) for s in timeline.locator("td.num").all_inner_texts()]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs), seqs
 
-    page.locator("nav.main-nav a[href='/audit/verify']").click()
+    page.locator("nav.main-nav a[href='/audit/instances']").click()  # the menu's "Audit" item
+    page.locator("nav.subnav a[href='/audit/verify']").click()
     expect(page).to_have_url(re.compile(r"/audit/verify$"))
     expect(page.locator(".verdict-ok")).to_be_visible()
     expect(page.locator(".verdict-bad")).to_have_count(0)

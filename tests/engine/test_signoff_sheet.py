@@ -218,7 +218,7 @@ def test_sheet_text_comes_back_in_three_languages(catalogs: Path, tmp_path: Path
         "МКБ маманы", "Начальник ОМК", "Басшылық", "Руководство",  # roles
         "Кешіктірілген өтінім қабылданды", "Согласовано",  # decisions
         "04.05.2026",
-        "21.04.2026 09:02",  # 04:02 UTC shown in Asia/Almaty time
+        "21.04.2026, 09:02",  # 04:02 UTC shown in Asia/Almaty time
         "2,4 МБ", "2.4 MB", "47,1 КБ", "900 байт", "900 bytes",
     ):
         assert squash(expected) in flat, expected

@@ -306,7 +306,7 @@ def test_electronic_answer_by_email_queues_the_letter_with_the_pdf(act, factory,
     prepare = task_of(act, "unit.head", iid)
     assert (prepare.name, prepare.due_at) == ("Task_Prepare", DUE)
     answer(act, iid)
-    assert act("registry", lambda c: ir.dispatch_defaults(c, c.session.get(Instance, iid))) == {"method": "email"}
+    assert act("registry", lambda c: ir.dispatch_defaults(c, c.session.get(Instance, iid)))["method"] == "email"
     act("registry", ir.record_dispatch, iid, {"method": "email"})
     assert (inst(factory, iid).outcome, row(factory, iid).outcome) == ("provided", "provided")
     with factory() as s:
@@ -378,7 +378,7 @@ def test_printed_copy_waits_for_payment_and_the_wait_is_recorded(act, factory):
     with factory() as s:
         letter = s.execute(select(Document).where(Document.instance_id == iid)).scalar_one()
     assert letter.public["partial"] is True and letter.public["ground"] == "service_secret"
-    act("registry", ir.record_dispatch, iid, {"method": "in_person"})
+    act("registry", ir.record_dispatch, iid, {"method": "in_person", "recipient_name": "Ерлан Сапаров"})
 
 
 # --- the clock ---------------------------------------------------------------------------------

@@ -77,7 +77,8 @@ def test_refusal_over_the_api_letter_and_register(client):
     assert response.status_code == 422 and "method" in response.get_json()["errors"]  # mail is off in tests
     assert client.post(dispatch, headers=rector, json={"data": {"method": "in_person"}}).status_code == 403
     assert client.post(dispatch, headers=reg, json={"method": "in_person"}).status_code == 400
-    response = client.post(dispatch, headers=reg, json={"data": {"method": "in_person"}})
+    response = client.post(dispatch, headers=reg, json={"data": {"method": "in_person",
+                                                                 "recipient_name": "Ерлан Сапаров"}})
     assert response.status_code == 200 and response.get_json()["dispatch_method"] == "in_person"
     assert client.post(dispatch, headers=reg, json={"data": {"method": "in_person"}}).status_code == 409
     rows = client.get("/api/v1/information-requests", headers=aud).get_json()

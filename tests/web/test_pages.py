@@ -50,7 +50,8 @@ def test_submit_revise_approve_through_pages(client):
     login(client, "vr.finance")
     task = task_link(client.get("/inbox").get_data(as_text=True))
     assert "Екінші нұсқа" in client.get(task).get_data(as_text=True)
-    assert form_post(client, task, {"decision": "approve"}).status_code == 302
+    assert form_post(client, task, {"decision": "approve"}).status_code == 422  # asks to confirm first
+    assert form_post(client, task, {"decision": "approve", "confirm": "yes"}).status_code == 302
     logout(client)
     login(client, "employee")
     page = client.get(instance_url).get_data(as_text=True)

@@ -5,7 +5,7 @@ from typing import Any
 
 from processes.information_request.kind import OUTCOME_OF
 from processes.information_request.request_register import STATUSES
-from web.openapi import ERR, array, date_param, id_param, ok, ref
+from web.openapi import DUE_AT, DUE_DAY, ERR, array, date_param, id_param, ok, ref
 
 
 def paths() -> dict[str, Any]:
@@ -40,7 +40,8 @@ def schemas() -> dict[str, Any]:
     return {
         "RegisterEntry": {"type": "object", "properties": {
             "instance_id": i, "reg_number": s, "requester_name": s, "requester_kind": s, "subject": s, "form": s,
-            "language": s, "received_at": dt, "due_at": dt, "decision": nullable, "ground": nullable,
+            "language": s, "received_at": dt, "due_at": DUE_AT, "due_day": DUE_DAY, "decision": nullable,
+            "ground": nullable,
             "answered_at": dt, "outcome": nullable, "working_days": i, "overdue": {"type": "boolean"},
             "overdue_seconds": {"type": ["integer", "null"]}, "payment_status": nullable,
             "cost": {"type": ["number", "null"]}, "waiting_for_payment_seconds": {"type": ["integer", "null"]},

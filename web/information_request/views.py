@@ -11,6 +11,7 @@ from flask_login import login_required
 from forms.validate import N_
 from processes.information_request import kind as ir
 from processes.information_request import request_register as register
+from processes.university_time import deadline_day
 from processes.usecases import instances
 from processes.usecases.errors import Invalid
 from web.auth import api_auth
@@ -26,7 +27,7 @@ def _filter() -> register.RegisterFilter:
     if status is not None and status not in register.STATUSES:
         abort(400, description=_("status must be one of: %(values)s.", values=", ".join(register.STATUSES)))
     outcome = request.args.get("outcome") or None
-    if outcome is not None and outcome not in ir.OUTCOME_OF.values():
+    if outcome is not None and outcome not in (*ir.OUTCOME_OF.values(), register.WITHDRAWN):
         abort(400, description=_("Unknown outcome."))
     text = (request.args.get("q") or "").strip()[:200] or None
     return register.RegisterFilter(text=text, status=status, outcome=outcome,
@@ -59,11 +60,14 @@ def dispatch(instance_id: int):
     from web import pages
 
     c = ctx()
-    data = from_html(load_form(*ir.DISPATCH_FORM), request.form.to_dict(flat=False), ignore=("csrf_token",))
-    try:
-        ir.record_dispatch(c, instance_id, data)
+    data = from_html(load_form(*ir.DISPATCH_FORM), request.form.to_dict(flat=False),
+                     ignore=("csrf_token", "confirm"))
+    try:  # the page asks to confirm what will be recorded (confirm=yes); the JSON API does not
+        ir.record_dispatch(c, instance_id, data, confirmed=request.form.get("confirm") == "yes")
     except Invalid as error:
-        errors = {k: m.render(_) for k, m in error.errors.items()}
+        from web import messages
+
+        errors = messages.field_errors(error.errors)  # counts in the reader's numbers
         return pages.render_instance(c, instances.get_instance(c, instance_id),
                                      details_extra={"dispatch_values": data}, form_errors=errors, status=422)
     return redirect(url_for("pages.instance", instance_id=instance_id, done=1))
@@ -99,6 +103,7 @@ def row_json(row: register.RegisterRow) -> dict[str, Any]:
     return {"instance_id": req.instance_id, "reg_number": req.reg_number, "requester_name": req.requester_name,
             "requester_kind": req.requester_kind, "subject": req.subject, "form": req.form,
             "language": req.language, "received_at": iso(req.received_at), "due_at": iso(req.due_at),
+            "due_day": iso(deadline_day(req.due_at)),
             "decision": req.decision, "ground": req.ground, "answered_at": iso(req.answered_at),
             "outcome": req.outcome, "working_days": row.days, "overdue": row.late,
             "overdue_seconds": req.overdue_seconds, "payment_status": req.payment_status,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import login_required
 
 from forms.validate import N_
 from processes.catalog import kind_of
 from processes.policy_amendment import policy
 from processes.policy_amendment.policy_text import is_clause_number, section_of
+from processes.policy_amendment.section_titles import section_titles
 from processes.university_time import today_local
 from processes.usecases import instances
 from web.auth import api_auth
@@ -38,7 +40,8 @@ def _edition_page(number: int | None):
     return render_template("policy_amendment/policy.html", edition=ed, current=current, editions=policy.editions(c),
                            in_force=in_force,
                            by_section=by_section, q=q, found=len(clauses),
-                           sections={int(k): v for k, v in (ed.sections or {}).items()},
+                           sections=section_titles(by_section, str(get_locale()),
+                                                   {int(k): v for k, v in (ed.sections or {}).items()}),
                            may_propose=kind_of("policy_amendment").may_start(c))
 
 
