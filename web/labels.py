@@ -53,13 +53,24 @@ class ProcessLabels:
             return gettext(msgid)
         return fallback or name or ""
 
-    def outcome(self, code: str | None, process: str | None = None) -> str | None:
-        msgid = self._first("outcomes", code, process)
-        return gettext(msgid) if msgid else None
+    def _label(self, group: str, code: Any, process: str | None) -> str | None:
+        """A code's label: the process's own when the process is known; else the one all processes give;
+        where they differ and the process is not known (a list across processes), every distinct label
+        joined by " / " rather than the bare code."""
+        msgid = self._first(group, code, process)
+        if msgid:
+            return gettext(msgid)
+        if not isinstance(code, str):
+            return None
+        found = sorted({str(gettext(getattr(kind.labels, group)[code])) for kind in self._kinds()
+                        if code in getattr(kind.labels, group)})
+        return Markup(" / ").join(Markup(label) for label in found) if found else None
 
-    def decision(self, code: str | None) -> str | None:
-        msgid = self._first("decisions", code)
-        return gettext(msgid) if msgid else None
+    def outcome(self, code: str | None, process: str | None = None) -> str | None:
+        return self._label("outcomes", code, process)
+
+    def decision(self, code: str | None, process: str | None = None) -> str | None:
+        return self._label("decisions", code, process)
 
     def field(self, key: str) -> str | None:
         msgid = self._first("fields", key)

@@ -32,8 +32,9 @@ def inbox():
 def submissions():
     c = ctx()
     mine = queries.my_submissions(c)
-    return render_template("submissions.html", instances=mine,
-                           documents=queries.documents_by_instance(c, [i.id for i in mine]))
+    ids = [i.id for i in mine]
+    return render_template("submissions.html", instances=mine, documents=queries.documents_by_instance(c, ids),
+                           queues=queries.queue_roles(c, ids))
 
 
 @bp.get("/processes")
@@ -142,6 +143,8 @@ def render_instance(c, inst, details_extra=None, form_errors=None, status: int =
                            documents=files.instance_documents(c, inst.id), events=queries.timeline(c, inst),
                            actor_names=queries.actor_names(c, inst), details=details,
                            form_errors=form_errors or {}, can_withdraw=instances.may_withdraw(c, inst),
+                           queue_holders=queries.queue_holders(c, queries.tasks_of(c, inst))
+                           if request.args.get("done") else {},
                            withdraw_errors=withdraw_errors or {}, withdraw_reason=withdraw_reason)
     return page, status
 
@@ -228,7 +231,7 @@ def notification_list():
     cursor = _notification_id(request.args.get("cursor", ""))
     shown = notifications.page(ctx(), cursor)
     return render_template("notifications.html", items=shown.notices, older=shown.older, cursor=cursor,
-                           unread_count_here=sum(1 for n in shown.notices if n.note.read_at is None),
+                           unread_count_here=sum(1 for n in shown.notices if n.unread),  # as marked "New"
                            up_to=max((n.note.id for n in shown.notices), default=None))
 
 
@@ -288,7 +291,24 @@ def _globals():
     from storage.models import utcnow
 
     return {"unread_count": unread, "current_locale": str(get_locale()), "now": utcnow(),
-            "languages": current_app.config["LANGUAGES"]}
+            "languages": current_app.config["LANGUAGES"], "unit_name": _unit_name}
+
+
+def _unit_name(code):
+    """A unit's name in the page's language, by its code (the code itself when no unit has it); the units
+    are read once per request."""
+    from flask import g
+    from flask_babel import get_locale
+
+    if not isinstance(code, str) or not code:
+        return code
+    if "unit_names" not in g:
+        g.unit_names = {u.code: u for u in queries.units(ctx())}
+    unit = g.unit_names.get(code)
+    if unit is None:
+        return code
+    language = str(get_locale())
+    return getattr(unit, f"name_{language}", None) or unit.name_kk
 
 
 @bp.get("/healthz")

@@ -18,14 +18,14 @@ TASKS = {
 }
 
 OUTCOMES = {
-    "approved": N_("Cleared"),
+    "approved": N_("Approved"),
     "rejected": N_("Rejected"),
     "not_adopted": N_("Not adopted"),
     "withdrawn": N_("Withdrawn"),  # by the submitter, before a decision
 }
 
 DECISIONS = {
-    "approve": N_("Agree"),
+    "approve": N_("Approve"),
     "revise": N_("Return for revision"),
     "reject": N_("Reject"),
     "consolidate": N_("Consolidate"),

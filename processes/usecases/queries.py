@@ -118,9 +118,13 @@ def audit_events(ctx: Ctx, instance: int | None = None, actor: str | None = None
 
 
 def actor_names(ctx: Ctx, instance: Instance) -> dict[str, str]:
-    """Full names of everyone who appears in an instance's timeline, by username."""
+    """Full names of everyone who appears in an instance's timeline (its actors, and the people its tasks
+    were assigned to, whom the entries name), by username."""
     users = select(AuditEvent.actor).where(AuditEvent.instance_id == instance.id).distinct()
-    rows = ctx.session.execute(select(User.username, User.full_name).where(User.username.in_(users))).all()
+    assignees = select(InboxTask.assignee_id).where(InboxTask.instance_id == instance.id,
+                                                     InboxTask.assignee_id.is_not(None))
+    rows = ctx.session.execute(select(User.username, User.full_name).where(
+        or_(User.username.in_(users), User.id.in_(assignees)))).all()
     return {username: name for username, name in rows}
 
 
@@ -156,3 +160,25 @@ def completions(ctx: Ctx, instance: Instance, task_names: Iterable[str]) -> list
 
 def units(ctx: Ctx) -> list[Unit]:
     return list(ctx.session.execute(select(Unit).order_by(Unit.code)).scalars())
+
+
+def queue_holders(ctx: Ctx, tasks: list[InboxTask]) -> dict[str, list[User]]:
+    """Who may take each open queue task (a task for a role, not yet for a person), by task id: the
+    page names them ("Sent to: …") rather than only the role."""
+    from processes.usecases.routing import holders
+
+    return {t.id: holders(ctx.session, t.role) for t in tasks
+            if t.state == "ready" and t.assignee_id is None and t.role}
+
+
+def queue_roles(ctx: Ctx, instance_ids: list[int]) -> dict[int, list[str]]:
+    """The roles whose queue holds an open task of each instance (no person holds it yet), one query."""
+    grouped: dict[int, list[str]] = {}
+    if instance_ids:
+        rows = ctx.session.execute(select(InboxTask.instance_id, InboxTask.role).where(
+            InboxTask.instance_id.in_(instance_ids), InboxTask.state == "ready", InboxTask.assignee_id.is_(None),
+            InboxTask.role.is_not(None)).order_by(InboxTask.created_at))
+        for instance_id, role in rows:
+            if role not in grouped.setdefault(instance_id, []):
+                grouped[instance_id].append(role)
+    return grouped

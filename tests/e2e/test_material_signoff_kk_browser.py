@@ -97,8 +97,10 @@ def test_material_signoff_walkthrough_in_kazakh_then_russian(kelisim_server, e2e
         page.locator("form.task-form button[type=submit]").click()  # the files come along unchosen
         expect(page).to_have_url(INSTANCE_URL)
         instance_id = int(INSTANCE_URL.search(page.url).group(1))
-        # 11. It went to the MCD specialists' queue; 1. both files, with who uploaded them and when.
-        expect(page.locator("#done-alert .sent-to-holder")).to_have_text("МКБ маманы (олардың қайсысы бірінші алса)")
+        # 11. It went to the MCD specialists' queue, whose only member is named; 1. both files, with who
+        # uploaded them and when.
+        expect(page.locator("#done-alert .sent-to-holder")).to_have_text(
+            "Айгерім Болатқызы Сейітова, Маркетинг және коммуникациялар бөлімінің маманы")
         rows = page.locator("section[aria-labelledby=files-title] tr.file-row")
         expect(rows).to_have_count(2)
         expect(rows.locator("td[data-label='Жүктеген']").first).to_have_text(HEAD_NAME)

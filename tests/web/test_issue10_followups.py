@@ -50,3 +50,84 @@ def test_the_request_page_shows_its_due_date_and_dispatch_once(client):
     assert above_history.count("end of day") == 1
     letter = page[page.index('id="ir-letter-title"'):]
     assert "No letter yet" in letter
+
+
+def test_outcomes_and_decisions_read_in_their_process_words(app):
+    """An amendment is approved (not "cleared"); where the process is not known, both words, never a code."""
+    from web.labels import ProcessLabels
+
+    names = ProcessLabels()
+    for language, approved, cleared in (("en", "Approved", "Cleared"), ("kk", "Бекітілді", "Келісілді"),
+                                        ("ru", "Утверждено", None)):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            assert names.outcome("approved", "policy_amendment") == approved
+            assert names.decision("approve", "policy_amendment") == {"en": "Approve", "kk": "Бекіту",
+                                                                     "ru": "Утвердить"}[language]
+            if cleared:
+                assert names.outcome("approved", "speech_clearance") == cleared
+            across = str(names.outcome("approved"))
+            assert approved in across and " / " in across and "approved" not in across
+            assert names.outcome("no_such_code") is None
+
+
+def test_sent_to_names_the_only_holder_of_a_queue(client):
+    """A queue with one holder is named by person and position, not "whoever of them takes it first"."""
+    from tests import samples
+    from tests.helpers import api_complete, api_upload, event_date
+
+    head = api_token(client, "unit.head")
+    started = client.post("/api/v1/processes/material_signoff/instances", headers=head).get_json()
+    fid = api_upload(client, head, started["id"], "booklet.pdf", samples.pdf("booklet"))
+    api_complete(client, head, started["tasks"][0]["id"], {
+        "unit": "FE-IS", "material_type": "booklet", "channel": "website", "area": "finance",
+        "audiences": ["applicants"], "planned_date": event_date(15), "title": "Талапкерге",
+        "description": "Буклет", "file_ids": [fid]})
+    login(client, "unit.head")
+    page = client.get(f"/instances/{started['id']}?done=1").get_data(as_text=True)
+    sent = page[page.index('class="sent-to"'):]
+    sent = sent[:sent.index("</p>")]
+    assert "Айгерім Болатқызы Сейітова, Маркетинг және коммуникациялар бөлімінің маманы" in sent
+    assert "бірінші" not in sent  # not the queue wording when one person holds it
+
+
+def test_history_names_the_assignee_by_full_name(client):
+    reg = api_token(client, "registry")
+    iid, _ = register(client, reg)
+    login(client, "registry")
+    page = client.get(f"/instances/{iid}").get_data(as_text=True)
+    history = page[page.index('id="history-title"'):]
+    assigned = history[history.index("Бақыт Әбдірахманұлы Дүйсенов"):]  # the rector, to whom the decision went
+    assert ">rector<" not in history and assigned
+
+
+def test_history_names_units_by_name_not_code(client):
+    from tests.helpers import api_complete, api_ready
+
+    reg, rector = api_token(client, "registry"), api_token(client, "rector")
+    iid, _ = register(client, reg)
+    api_complete(client, rector, api_ready(client, rector, iid)["id"],
+                 {"decision": "provide", "responsible_unit": "FE-IS"})
+    login(client, "registry")
+    for language in ("kk", "ru"):
+        page = client.get(f"/instances/{iid}", headers={"Accept-Language": language}).get_data(as_text=True)
+        history = page[page.index('id="history-title"'):]
+        assert ">FE-IS<" not in history
+        assert {"kk": "Ақпараттық жүйелер кафедрасы", "ru": "Кафедра информационных систем"}[language] in history
+
+
+def test_my_submissions_names_the_queue_that_holds_a_case(client):
+    from tests import samples
+    from tests.helpers import api_complete, api_upload, event_date
+
+    head = api_token(client, "unit.head")
+    started = client.post("/api/v1/processes/material_signoff/instances", headers=head).get_json()
+    fid = api_upload(client, head, started["id"], "booklet.pdf", samples.pdf("booklet"))
+    api_complete(client, head, started["tasks"][0]["id"], {
+        "unit": "FE-IS", "material_type": "booklet", "channel": "website", "area": "finance",
+        "audiences": ["applicants"], "planned_date": event_date(15), "title": "Кезектегі буклет",
+        "description": "Буклет", "file_ids": [fid]})
+    login(client, "unit.head")
+    page = client.get("/submissions", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    card = page[page.index("Кезектегі буклет"):]
+    card = card[:card.index("</li>")]
+    assert "Специалист ОМК (кто из них возьмёт первым)" in card and "<dd>—</dd>" not in card

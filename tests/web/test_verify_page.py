@@ -38,7 +38,7 @@ def test_a_wrong_code_says_so_and_offers_the_form_again(client):
     response = client.get("/verify/NOSUCHCODE12", headers={"Accept-Language": "en"})
     html = response.get_data(as_text=True)
     assert response.status_code == 404
-    assert "No certificate with this verification code" in html and 'name="code"' in html
+    assert "No document with this verification code" in html and 'name="code"' in html
     assert 'value="NOSUCHCODE12"' in html
 
 
