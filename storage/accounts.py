@@ -12,7 +12,16 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import ApiToken, LoginFailure, LoginSession, User, UserRole, pick_language, utcnow
+from storage.models import (
+    ApiToken,
+    LoginFailure,
+    LoginSession,
+    PasswordLink,
+    User,
+    UserRole,
+    pick_language,
+    utcnow,
+)
 
 _hasher = PasswordHasher()  # Argon2id with the library's (RFC 9106 low-memory) defaults
 _DUMMY_HASH = _hasher.hash("kelisim-timing-equaliser")
@@ -68,12 +77,16 @@ def position_fields(position: object) -> dict[str, str]:
     return {f"position_{lang}": pick_language(texts, lang) for lang in texts}
 
 
-def create_user(session: Session, username: str, full_name: str, password: str,
+def create_user(session: Session, username: str, full_name: str, password: str | None,
                 roles: list[str], **fields) -> User:
-    check_password_policy(password)
+    """Add an account; without a password (None) it cannot log in until its owner sets one through a
+    one-time link (`issue_password_link`): its hash is then of a random secret nobody knows."""
+    if password is not None:
+        check_password_policy(password)
     if "position" in fields:  # {"kk", "ru", "en"}, or one text for all three
         fields.update(position_fields(fields.pop("position")))
-    user = User(username=username, full_name=full_name, password_hash=hash_password(password), **fields)
+    secret = password if password is not None else secrets.token_urlsafe(32)
+    user = User(username=username, full_name=full_name, password_hash=hash_password(secret), **fields)
     user.roles = [UserRole(role=r) for r in roles]
     session.add(user)
     session.flush()
@@ -180,6 +193,53 @@ def live_session_user(session: Session, sid: str, idle: timedelta, absolute: tim
     if now - row.last_seen_at > timedelta(minutes=1):
         row.last_seen_at = now
     return user
+
+
+def end_other_sessions(session: Session, user_id: int, keep_sid: str | None) -> None:
+    """End every session of the user but `keep_sid` (the one changing the password), and every API token."""
+    now = utcnow()
+    session.execute(update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.id != (keep_sid or ""),
+                                               LoginSession.ended_at.is_(None)).values(ended_at=now))
+    session.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=now))
+
+
+def set_password(session: Session, user: User, password: str, keep_sid: str | None = None) -> None:
+    """Give the user a new password (the policy checked: PasswordRejected) and end their other sessions and
+    API tokens (all of them unless `keep_sid`)."""
+    check_password_policy(password)
+    user.password_hash = hash_password(password)
+    end_other_sessions(session, user.id, keep_sid)
+
+
+# --- one-time password links ------------------------------------------------------------------
+
+PASSWORD_LINK_LIFETIME = timedelta(hours=24)
+
+
+def issue_password_link(session: Session, user: User, created_by: str | None, now: datetime,
+                        lifetime: timedelta = PASSWORD_LINK_LIFETIME) -> str:
+    """A new one-time token for the user to set a password (returned once; only its SHA-256 is kept);
+    the user's older unused links stop working."""
+    session.execute(update(PasswordLink).where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None),
+                                               PasswordLink.revoked_at.is_(None)).values(revoked_at=now))
+    token = secrets.token_urlsafe(32)
+    session.add(PasswordLink(user_id=user.id, token_hash=_token_digest(token), created_by=created_by,
+                             created_at=now, expires_at=now + lifetime))
+    session.flush()
+    return token
+
+
+def find_password_link(session: Session, token: str, *, lock: bool = False) -> PasswordLink | None:
+    """The link of a token, whatever its state (None when no link has this token)."""
+    query = select(PasswordLink).where(PasswordLink.token_hash == _token_digest(token))
+    if lock:
+        query = query.with_for_update(of=PasswordLink)
+    return session.execute(query).unique().scalar_one_or_none()
+
+
+def password_link_usable(link: PasswordLink, now: datetime) -> bool:
+    return link.used_at is None and link.revoked_at is None and link.expires_at > now
 
 
 def disable_user(session: Session, user: User) -> None:

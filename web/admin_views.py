@@ -7,8 +7,10 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from forms.validate import N_, Message
-from processes.usecases import admin, calendar, deploy
+from processes.usecases import admin, calendar, deploy, people
 from processes.usecases.errors import Invalid
+from web import messages
+from web.admin_api import password_link
 from web.unit_of_work import ctx
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -21,14 +23,110 @@ def index():
     return render_template("admin.html", users=admin.list_users(c), days=calendar.list_days(c), errors={},
                            failed=admin.instances_in_error(c), mails=admin.mail_problems(c),
                            mail_on=c.services.settings.smtp is not None, start_roles=admin.start_roles(c),
-                           roles=admin.known_roles(c), processes=deploy.list_current(c.session))
+                           role_choices=admin.known_roles(c), processes=deploy.list_current(c.session))
 
 
 @bp.post("/users/<username>/disable")
 @login_required
 def disable(username: str):
-    admin.disable_user(ctx(), username)
-    return redirect(url_for("admin.index", done=1))
+    """Disable an account: a reason and a ticked confirmation, else the account's page again with both asked."""
+    c = ctx()
+    reason = request.form.get("reason", "")
+    try:
+        if request.form.get("confirm") != "yes":
+            people.get_user(c, username)  # 403/404 first
+            errors = {"confirm": people.field_error("confirm",
+                                                    N_("Tick the box to confirm that you disable the account."))}
+            if not reason.strip():  # every error at once
+                errors["reason"] = people.field_error("reason", N_("Give the reason for disabling the account."))
+            raise Invalid(errors)
+        people.disable_user(c, username, reason)
+    except Invalid as error:
+        return _user_page(c, people.get_user(c, username), disable_errors=error, reason=reason[:2000], status=422)
+    return redirect(url_for("admin.user", username=username, done=1))
+
+
+@bp.post("/users/<username>/enable")
+@login_required
+def enable(username: str):
+    people.enable_user(ctx(), username)
+    return redirect(url_for("admin.user", username=username, done=1))
+
+
+def _form_body(*, creating: bool) -> dict:
+    """The account page's fields in the JSON API's shape (people.validate checks them)."""
+    form = request.form
+    body = {"full_name": {lang: form.get(f"full_name_{lang}", "") for lang in people.LANGS},
+            "position": {lang: form.get(f"position_{lang}", "") for lang in people.LANGS},
+            "email": form.get("email", ""), "unit": form.get("unit", ""), "roles": form.getlist("roles"),
+            "area": form.get("area", "")}
+    if creating:
+        body["username"] = form.get("username", "")
+    return body
+
+
+def _form_values(user=None) -> dict:
+    """What the account form shows: what was typed (kept on a refusal), the account's values, or a new one's."""
+    if user is None and request.method == "POST":
+        values = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        return {**values, "roles": request.form.getlist("roles")}
+    if user is None:
+        return {"roles": ["employee"]}
+    return {**{f"full_name_{lang}": text for lang, text in user.full_names.items()},
+            **{f"position_{lang}": text for lang, text in user.positions.items()},
+            "email": user.email or "", "unit": user.unit.code if user.unit else "", "roles": sorted(user.role_names),
+            "area": user.area or ""}
+
+
+def _user_page(c, user, *, errors=None, disable_errors=None, reason: str = "", link: str | None = None,
+               status: int = 200):
+    """The account page (`user` None: a new account); a refused edit shows what was typed."""
+    return render_template(
+        "admin_user.html", person=user, values=_form_values(None if errors else user),
+        errors=messages.field_errors(errors.errors) if errors else {},
+        summary=messages.summary(errors.errors) if errors else {}, role_choices=people.assignable_roles(c),
+        areas=people.AREAS, units=people.units(c), password_link=link, reason=reason,
+        disable_errors=messages.field_errors(disable_errors.errors) if disable_errors else {}), status
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@login_required
+def new_user():
+    """Create an account; the page then shows its one-time password link, once."""
+    c = ctx()
+    admin.require_admin(c)
+    if request.method == "GET":
+        return _user_page(c, None)
+    try:
+        user, token = people.create_user(c, _form_body(creating=True))
+    except Invalid as error:
+        return _user_page(c, None, errors=error, status=422)
+    assert token is not None  # only the operator's CLI sets a password instead
+    return _user_page(c, user, link=password_link(token), status=201)
+
+
+@bp.route("/users/<username>", methods=["GET", "POST"])
+@login_required
+def user(username: str):
+    """An account: edit it, issue a password link, disable or enable it."""
+    c = ctx()
+    person = people.get_user(c, username)
+    if request.method == "GET":
+        return _user_page(c, person)
+    try:
+        people.update_user(c, username, _form_body(creating=False))
+    except Invalid as error:
+        return _user_page(c, person, errors=error, status=422)
+    return redirect(url_for("admin.user", username=username, done=1))
+
+
+@bp.post("/users/<username>/password-link")
+@login_required
+def user_password_link(username: str):
+    """A new one-time password link for the account (older ones stop working), shown once."""
+    c = ctx()
+    token = people.issue_password_link(c, username)
+    return _user_page(c, people.get_user(c, username), link=password_link(token))
 
 
 @bp.post("/instances/<id:instance_id>/retry")

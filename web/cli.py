@@ -245,43 +245,105 @@ def user() -> None:
     """Account commands."""
 
 
+AS_ADMIN = click.option("--as", "admin_name", default=None,
+                        help="An administrator's username to act as (default: the server's operator, audited as cli).")
+
+
+def _people(admin_name: str | None):
+    """Run a people use case in one transaction, as the named administrator or as the operator; a refusal
+    is the command's error."""
+    from processes.usecases.context import Ctx
+    from processes.usecases.errors import DomainError, Invalid
+
+    rt = _rt()
+
+    def run(fn, *args, **kwargs):
+        try:
+            with transaction(rt.factory) as session:
+                actor = accounts.find_user(session, admin_name) if admin_name else None
+                if admin_name and actor is None:
+                    raise click.ClickException(f"no user {admin_name}")
+                return fn(Ctx(session=session, services=rt.services, user=actor), *args,
+                          operator=actor is None, **kwargs)
+        except Invalid as exc:
+            raise click.ClickException("; ".join(f"{k}: {m.render()}" for k, m in exc.errors.items())) from exc
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return rt, run
+
+
+def _link(rt: Runtime, token: str) -> str:
+    return f"{rt.services.settings.base_url.rstrip('/')}/password/{token}"
+
+
 @user.command("create")
 @click.argument("username")
-@click.option("--name", "full_name", required=True)
-@click.option("--role", "roles", multiple=True, required=True)
+@click.option("--name", "full_name", required=True, help="the full name in Kazakh")
+@click.option("--name-ru", default="", help="the full name in Russian")
+@click.option("--name-en", default="", help="the full name in English")
+@click.option("--email", default="")
+@click.option("--unit", default="", help="the unit's code, e.g. FE-IS")
+@click.option("--role", "roles", multiple=True, required=True, help="a role code; vice_rector:finance sets the area")
+@click.option("--area", default="", help="area of responsibility (finance, academic, research, international, youth)")
 @click.option("--position-kk", default="", help="the position in Kazakh")
 @click.option("--position-ru", default="", help="the position in Russian")
 @click.option("--position-en", default="", help="the position in English")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-def user_create(username: str, full_name: str, roles: tuple[str, ...], position_kk: str, position_ru: str,
-                position_en: str, password: str) -> None:
-    """Create an account (its position in kk, ru and en, printed on documents in their language)."""
-    rt = _rt()
-    try:
-        with transaction(rt.factory) as session:
-            if accounts.find_user(session, username):
-                raise click.ClickException(f"user {username} exists")
-            accounts.create_user(session, username, full_name, password, list(roles),
-                                 position={"kk": position_kk, "ru": position_ru, "en": position_en})
-            audit.append(session, audit.Actor(None, "cli"), "user_created", object=f"user:{username}",
-                         data={"roles": sorted(roles)})
-    except accounts.PasswordRejected as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"created {username}")
+@click.option("--password", default=None,
+              help="Only to bootstrap (e.g. the first administrator): without it a one-time link is printed.")
+@AS_ADMIN
+def user_create(username: str, full_name: str, name_ru: str, name_en: str, email: str, unit: str,
+                roles: tuple[str, ...], area: str, position_kk: str, position_ru: str, position_en: str,
+                password: str | None, admin_name: str | None) -> None:
+    """Create an account and print its one-time password link (the person sets the password themselves)."""
+    from processes.usecases import people
+
+    if password is not None and admin_name:
+        raise click.ClickException("an administrator never sets a password: leave out --password or --as")
+    rt, run = _people(admin_name)
+    body = {"username": username, "full_name": {"kk": full_name, "ru": name_ru, "en": name_en}, "email": email,
+            "unit": unit, "roles": list(roles), "area": area,
+            "position": {"kk": position_kk, "ru": position_ru, "en": position_en}}
+    _user, token = run(people.create_user, body, password=password)
+    click.echo(f"created {username}" + (f"; password link (24 hours, once): {_link(rt, token)}" if token else ""))
 
 
 @user.command("disable")
 @click.argument("username")
-def user_disable(username: str) -> None:
+@click.option("--reason", default="disabled by the server's operator", show_default=True,
+              help="Why the account is disabled (audited).")
+@AS_ADMIN
+def user_disable(username: str, reason: str, admin_name: str | None) -> None:
     """Disable an account and end its sessions and tokens at once."""
-    rt = _rt()
-    with transaction(rt.factory) as session:
-        found = accounts.find_user(session, username)
-        if found is None:
-            raise click.ClickException(f"no user {username}")
-        accounts.disable_user(session, found)
-        audit.append(session, audit.Actor(None, "cli"), "user_disabled", object=f"user:{username}")
+    from processes.usecases import people
+
+    _rt_, run = _people(admin_name)
+    run(people.disable_user, username, reason)
     click.echo(f"disabled {username}")
+
+
+@user.command("enable")
+@click.argument("username")
+@AS_ADMIN
+def user_enable(username: str, admin_name: str | None) -> None:
+    """Let a disabled account log in again."""
+    from processes.usecases import people
+
+    _rt_, run = _people(admin_name)
+    run(people.enable_user, username)
+    click.echo(f"enabled {username}")
+
+
+@user.command("reset-link")
+@click.argument("username")
+@AS_ADMIN
+def user_reset_link(username: str, admin_name: str | None) -> None:
+    """Print a new one-time password link for the account (its older links stop working)."""
+    from processes.usecases import people
+
+    rt, run = _people(admin_name)
+    token = run(people.issue_password_link, username)
+    click.echo(f"password link for {username} (24 hours, once): {_link(rt, token)}")
 
 
 def _add_process_commands() -> None:

@@ -9,7 +9,7 @@ from forms.validate import N_, Message
 from processes.usecases import timers
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Conflict, Forbidden, Invalid, NotFound, denied
-from storage import accounts, audit
+from storage import audit
 from storage.models import Instance, OutboxMail, ProcessStartRole, User, UserRole
 
 ADMIN = "admin"
@@ -23,21 +23,6 @@ def require_admin(ctx: Ctx) -> None:
 def list_users(ctx: Ctx) -> list[User]:
     require_admin(ctx)
     return list(ctx.session.execute(select(User).order_by(User.username)).scalars())
-
-
-def disable_user(ctx: Ctx, username: str) -> User:
-    """Disable an account: its sessions and API tokens end at once (audited as `user_disabled`)."""
-    require_admin(ctx)
-    user = accounts.find_user(ctx.session, username)
-    if user is None:
-        raise NotFound(N_("No such user."))
-    if user.id == ctx.me.id:
-        raise Conflict(N_("You cannot disable your own account."))
-    if not user.is_active:
-        raise Conflict(N_("This account is already disabled."))
-    accounts.disable_user(ctx.session, user)
-    audit.append(ctx.session, ctx.actor, "user_disabled", object=f"user:{username}", request_id=ctx.request_id)
-    return user
 
 
 def instances_in_error(ctx: Ctx) -> list[Instance]:

@@ -16,11 +16,14 @@ def test_admin_disables_an_account_and_its_session_ends(app):
     login(victim, "employee2")
     assert victim.get("/inbox").status_code == 200
     login(admin, "admin")
-    assert admin.post("/admin/users/employee2/disable", data={"csrf_token": token(admin)}).status_code == 302
+    sure = {"reason": "left the university", "confirm": "yes"}  # a reason and a confirmation (issue 12)
+    assert admin.post("/admin/users/employee2/disable", data={"csrf_token": token(admin)}).status_code == 422
+    assert victim.get("/inbox").status_code == 200
+    assert admin.post("/admin/users/employee2/disable", data={**sure, "csrf_token": token(admin)}).status_code == 302
     assert victim.get("/inbox").status_code == 302  # ended at once
-    assert admin.post("/admin/users/employee2/disable", data={"csrf_token": token(admin)}).status_code == 409
-    assert admin.post("/admin/users/admin/disable", data={"csrf_token": token(admin)}).status_code == 409
-    assert admin.post("/admin/users/nobody/disable", data={"csrf_token": token(admin)}).status_code == 404
+    assert admin.post("/admin/users/employee2/disable", data={**sure, "csrf_token": token(admin)}).status_code == 409
+    assert admin.post("/admin/users/admin/disable", data={**sure, "csrf_token": token(admin)}).status_code == 409
+    assert admin.post("/admin/users/nobody/disable", data={**sure, "csrf_token": token(admin)}).status_code == 404
     assert admin.post("/admin/users/employee/disable", data={}).status_code == 400  # no CSRF token
 
 
