@@ -26,7 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from processes.mailer import send_pending
 from processes.rendering import render_pending
-from processes.usecases import timers
+from processes.usecases import absences, timers
 from processes.usecases.context import Ctx, Services
 from processes.usecases.errors import DomainError
 from storage.db import transaction
@@ -61,9 +61,26 @@ def tick(factory: sessionmaker[Session], services: Services) -> int:
     """Fire every due timer once, then render pending PDFs and send mail; return how many instances
     were advanced."""
     report = fire_due(factory, services)
+    apply_absences(factory, services)  # absences that began or ended since the last tick move tasks
     render_pending(factory, services)  # documents whose rendering was interrupted
     send_pending(factory, services.settings.smtp, services.blobs)
     return report.instances
+
+
+def apply_absences(factory: sessionmaker[Session], services: Services, now: datetime | None = None) -> int:
+    """Move open tasks to substitutes of people absent today and back to those who returned (idempotent:
+    nothing moves twice); a lost race waits for the next tick. Returns how many tasks moved."""
+    clock = (lambda: now) if now is not None else utcnow
+    try:
+        with transaction(factory) as session:
+            return absences.apply_moves(Ctx(session=session, services=services, clock=clock,
+                                            request_id=f"absence-{uuid.uuid4().hex[:12]}"))
+    except Exception as exc:  # noqa: BLE001 - the timers and the mail go on; the next tick tries again
+        if lost_race(exc) or isinstance(exc, DomainError):
+            log.info("absences: moves left for the next tick (%s)", exc)
+        else:
+            log.exception("absences: moving tasks failed")
+        return 0
 
 
 def fire_due(factory: sessionmaker[Session], services: Services, now: datetime | None = None,

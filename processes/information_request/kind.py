@@ -42,6 +42,7 @@ from storage.models import (
     Unit,
     User,
     UserRole,
+    pick_language,
 )
 
 KEY = "information_request"
@@ -558,6 +559,8 @@ def issue_letter(ctx: Ctx, instance: Instance, req: InformationRequest) -> Docum
     decision = queries.last_completion(ctx, instance, "Task_Decide")
     answer = queries.last_completion(ctx, instance, "Task_Prepare") if kind == ANSWER_LETTER else {}
     rector = _completed_by(ctx, instance, "Task_Decide")
+    absent = _acting_for(ctx, instance, "Task_Decide")  # the rector, when a substitute decided for them
+    positions = signatory_positions(rector, absent) if rector else {}
     unit = ctx.session.execute(select(Unit).where(Unit.code == (req.responsible_unit or ""))).scalar_one_or_none()
     files = [ctx.session.get(StoredFile, i) for i in answer.get("file_ids", [])]
     out_number = numbering.next_number(ctx, "OUT")
@@ -574,8 +577,9 @@ def issue_letter(ctx: Ctx, instance: Instance, req: InformationRequest) -> Docum
         "unit_name": (getattr(unit, f"name_{req.language}", "") or unit.name_kk) if unit else "",
         "signatory_name": rector.full_name if rector else "",
         # the letter is signed in its own language; the verification page shows the page's language
-        "signatory_position": rector.position_in(req.language) if rector else "",
-        "signatory_positions": rector.positions if rector else {},
+        "signatory_position": pick_language(positions, req.language),
+        "signatory_positions": positions,
+        **({"acting_for": absent.full_name} if absent else {}),
     }
     doc = Document(instance_id=instance.id, kind=kind, title=out_number, reg_number=out_number,
                    verification_code=code, public=public, issued_at=ctx.now())
@@ -693,6 +697,33 @@ def _completed_by(ctx: Ctx, instance: Instance, task_name: str) -> User | None:
         InboxTask.state == TaskState.COMPLETED.value).order_by(InboxTask.completed_at.desc()).limit(1)
     ).scalar_one_or_none()
     return ctx.session.get(User, task.completed_by_id) if task and task.completed_by_id else None
+
+
+# A letter signed by the rector's substitute (issue 12): "Ректордың м.а." / "И.о. ректора"; for anyone else
+# the person's position after "м.а." / "и.о." / "acting".
+ACTING_RECTOR = {"kk": "Ректордың м.а.", "ru": "И.о. ректора", "en": "Acting Rector"}
+ACTING = {"kk": "м.а.", "ru": "и.о.", "en": "acting"}
+
+
+def _acting_for(ctx: Ctx, instance: Instance, task_name: str) -> User | None:
+    """The absent person whose substitute completed the task last (None when its holder did it in person)."""
+    task = ctx.session.execute(select(InboxTask).where(
+        InboxTask.instance_id == instance.id, InboxTask.name == task_name,
+        InboxTask.state == TaskState.COMPLETED.value).order_by(InboxTask.completed_at.desc()).limit(1)
+    ).scalar_one_or_none()
+    if task is None or task.acting_for_id is None or task.completed_by_id != task.assignee_id:
+        return None
+    return task.acting_for
+
+
+def signatory_positions(signatory: User, absent: User | None) -> dict[str, str]:
+    """The position a letter prints under its signatory, {"kk", "ru", "en"}: theirs, or, for a substitute,
+    the absent person's as acting ("Ректордың м.а.", "И.о. ректора" for the rector)."""
+    if absent is None:
+        return dict(signatory.positions)
+    if "rector" in absent.role_names:
+        return dict(ACTING_RECTOR)
+    return {lang: f"{ACTING[lang]} {text}" for lang, text in absent.positions.items() if text}
 
 
 def _plain_number(value: Decimal | float) -> int | float:

@@ -198,14 +198,17 @@ def issue_certificate(ctx: Ctx, instance: Instance) -> Document:
     if decision.completed_by_id is None or decision.completed_at is None:  # both set on completion
         raise ValueError(f"task {decision.id} is completed without who and when")
     approver = ctx.session.get_one(User, decision.completed_by_id)
+    # a substitute clears in the absent person's capacity: "м.а. / и.о. / acting" before that position
+    absent = decision.acting_for if decision.acting_for_id and decision.assignee_id == approver.id else None
     reg_number = numbering.next_number(ctx, "SC")
     code = numbering.verification_code()
     data = version.data
     public = {"reg_number": reg_number, "employee": instance.started_by.full_name,
               "event": data["event_name"], "event_date": data["event_date"], "organizer": data["organizer"],
-              "title": data["title"], "approver": approver.full_name, "approver_position": approver.positions,
+              "title": data["title"], "approver": approver.full_name,
+              "approver_position": (absent or approver).positions,
               "approved_at": decision.completed_at.isoformat(), "fingerprint": version.sha256,
-              "content_version": version.number}
+              "content_version": version.number, **({"acting_for": absent.full_name} if absent else {})}
     doc = Document(instance_id=instance.id, kind=CERTIFICATE, title=reg_number, reg_number=reg_number,
                    verification_code=code, public=public, issued_at=ctx.now())
     ctx.session.add(doc)
@@ -224,7 +227,7 @@ def certificate_pdf(doc: Document, settings: Settings) -> bytes:
     cert = Certificate(
         reg_number=doc.reg_number, employee_name=p["employee"], event_name=p["event"],
         event_date=date.fromisoformat(p["event_date"]), organizer=p["organizer"], title=p["title"],
-        approver_name=p["approver"], approver_position=p["approver_position"],
+        approver_name=p["approver"], approver_position=p["approver_position"], acting_for=p.get("acting_for"),
         approved_at=datetime.fromisoformat(p["approved_at"]), fingerprint=p["fingerprint"],
         content_version=p["content_version"], verification_code=doc.verification_code,
         verify_url=f"{settings.base_url.rstrip('/')}/verify/{doc.verification_code}",

@@ -24,6 +24,7 @@ OUTCOMES = {
     "not_required": N_("Clearance not required"),
     "expired": N_("Expired"),
     "withdrawn": N_("Withdrawn"),  # by the submitter, before a decision
+    "cancelled": N_("Cancelled"),  # by an administrator (processes/usecases/flow.py)
 }
 
 DECISIONS = {
