@@ -102,7 +102,9 @@ class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
-    full_name: Mapped[str] = mapped_column(String(200))
+    full_name: Mapped[str] = mapped_column(String(200))  # in Kazakh: the name shown wherever one is printed
+    full_name_ru: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    full_name_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # the position in the three languages of the interface (§9.1), printed on documents in theirs
     position_kk: Mapped[str] = mapped_column(String(200), default="", server_default="")
     position_ru: Mapped[str] = mapped_column(String(200), default="", server_default="")
@@ -133,6 +135,15 @@ class User(Base):
         """The position in `lang` (kk, ru or en), or in another language when that one is empty."""
         return pick_language(self.positions, lang)
 
+    @property
+    def full_names(self) -> dict[str, str]:
+        """The full name as {"kk", "ru", "en"} (`full_name` is the Kazakh one)."""
+        return {"kk": self.full_name, "ru": self.full_name_ru, "en": self.full_name_en}
+
+    def name_in(self, lang: str) -> str:
+        """The full name in `lang` (kk, ru or en), or in another language when that one is empty."""
+        return pick_language(self.full_names, lang)
+
 
 class UserRole(Base):
     __tablename__ = "user_roles"
@@ -160,6 +171,22 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PasswordLink(Base):
+    """A one-time link to set a password: only the SHA-256 of its token is stored; it expires, is used once,
+    and issuing a new one for the user revokes the older ones."""
+
+    __tablename__ = "password_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user: Mapped[User] = relationship(lazy="joined")
 
 
 class LoginFailure(Base):
@@ -238,10 +265,21 @@ class InboxTask(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # the absent person the assignee holds this task for (a substitution, processes/usecases/absences.py)
+    acting_for_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     instance: Mapped[Instance] = relationship(lazy="joined")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    acting_for: Mapped[User | None] = relationship(foreign_keys=[acting_for_id], lazy="selectin")
     # who completed it: for a task of a role's queue, the person who took it (the assignee is empty)
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id], lazy="selectin")
+    # the flow of work (processes/usecases/flow.py, migration 0013): a queue task someone claimed keeps its
+    # role, with the claimer as assignee, until it is released; a holder may ask a colleague to prepare it
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delegated_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    delegated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delegation_comment: Mapped[str | None] = mapped_column(Text)
+    draft: Mapped[dict | None] = mapped_column(JSON)  # the values the delegate prepared, prefilled for the holder
+    delegated_to: Mapped[User | None] = relationship(foreign_keys=[delegated_to_id], lazy="selectin")
 
 
 class ContentVersion(Base):
@@ -490,6 +528,31 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class Absence(Base):
+    """A recorded absence: from `starts_on` to `ends_on` (Almaty dates, both included) the person's tasks of
+    the covered processes (`processes`, empty = all) go to `substitute`. Never deleted: ending it early
+    sets `ended_at`."""
+
+    __tablename__ = "absences"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date, index=True)
+    ends_on: Mapped[date] = mapped_column(Date, index=True)
+    substitute_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    processes: Mapped[list] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    substitute: Mapped[User] = relationship(foreign_keys=[substitute_id], lazy="joined")
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="selectin")
+
+    def covers(self, process_key: str) -> bool:
+        return not self.processes or process_key in self.processes
+
+
 class CalendarDay(Base):
     """An administrator's override of the Republic of Kazakhstan working-day calendar for one date:
     'working' (a transferred working day, e.g. a Saturday) or 'day_off' (an extra day off)."""
@@ -504,9 +567,9 @@ class CalendarDay(Base):
 
 
 __all__ = [
-    "Base", "Status", "TaskState", "Unit", "User", "UserRole", "LoginSession", "ApiToken",
+    "Base", "Status", "TaskState", "Unit", "User", "UserRole", "LoginSession", "ApiToken", "PasswordLink",
     "LoginFailure", "ProcessDefinition", "Instance", "InstanceState", "InboxTask",
     "ContentVersion", "StoredFile", "Document", "SignedOffMaterial", "InformationRequest", "RegistrationCounter",
     "Notification", "PolicyEdition", "PolicyClause", "PolicyChange", "PolicyProposal", "ProposalClause",
-    "ProcessStartRole", "AuditHead", "AuditEvent", "CalendarDay", "utcnow", "date",
+    "ProcessStartRole", "AuditHead", "AuditEvent", "CalendarDay", "Absence", "utcnow", "date",
 ]

@@ -71,6 +71,16 @@ def _install_views(app: Flask) -> None:
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer-token API: cookies never authenticate it
+    from web import admin_api, people_views
+
+    app.register_blueprint(people_views.bp)
+    app.register_blueprint(admin_api.bp)
+    csrf.exempt(admin_api.bp)  # the JSON API's administration part: bearer tokens too
+    from web import absence_api, absence_views
+
+    app.register_blueprint(absence_views.bp)
+    app.register_blueprint(absence_api.bp)
+    csrf.exempt(absence_api.bp)  # the JSON API's absences: bearer tokens only
     nav = process_pages.install_all(app, csrf.exempt)
     app.jinja_loader = process_pages.fragment_loader(app.jinja_loader)
     from web.labels import ProcessLabels
@@ -133,7 +143,7 @@ def _security_headers(response):
     response.headers.setdefault("Content-Security-Policy", csp)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers.setdefault("Referrer-Policy", "same-origin")  # a page with a secret address says no-referrer
     response.headers["X-Request-Id"] = g.get("request_id", "")
     # No cache keeps personal data: not a signed-in user's pages, nor any answer of the JSON API (the
     # bearer token's answers, the token itself (RFC 6749 §5.1), and its refusals); the public OpenAPI

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from processes.university_time import deadline_day
-from processes.usecases import deploy, files, instances, queries, sessions
+from processes.usecases import deploy, files, flow, instances, queries, sessions
 from processes.usecases.errors import TooManyAttempts, Unauthenticated
 from storage import audit
 from storage.models import InboxTask, Instance
@@ -40,7 +40,10 @@ def task_json(task: InboxTask) -> dict[str, Any]:
     return {"id": task.id, "instance_id": task.instance_id, "process_key": task.process_key,
             "name": task.name, "title": task.title, "role": task.role,
             "assignee": task.assignee.username if task.assignee else None, "due_at": _iso(task.due_at),
-            "due_day": _day(task.due_at)}
+            "due_day": _day(task.due_at), "claimed_at": _iso(task.claimed_at),
+            "delegated_to": task.delegated_to.username if task.delegated_to else None,
+            # the absent person whose task this is: held by their substitute, or by the role's queue
+            "acting_for": task.acting_for.username if task.acting_for else None}
 
 
 def instance_json(c, inst: Instance) -> dict[str, Any]:
@@ -70,7 +73,13 @@ def event_json(ev: audit.Entry) -> dict[str, Any]:
         return {"seq": ev.seq, "damaged": True, "damaged_fields": list(ev.damaged), "raw": ev.raw}
     return {"seq": ev.seq, "at": _iso(ev.at), "actor": ev.actor, "action": ev.action, "task": ev.task,
             "object": ev.object, "data": ev.data, "comment": ev.comment, "clause": ev.clause,
-            "hash": ev.hash, "damaged": False}
+            "hash": ev.hash, "damaged": False, "acting_for": _acting_for(ev)}
+
+
+def _acting_for(ev: audit.Entry) -> str | None:
+    """The absent person a substitute acted for, as the entry recorded it in its data (hashed with it)."""
+    value = (ev.data or {}).get("acting_for")
+    return value if isinstance(value, str) else None
 
 
 @bp.post("/v1/tokens")
@@ -151,7 +160,8 @@ def get_task(task_id: str):
     form = instances.form_of(task) if task.form else None
     prefill = instances.prefill(c, task)
     return jsonify({**task_json(task), "state": task.state, "form": form.schema if form else None,
-                    "ui": form.ui if form else None, "data": prefill})
+                    "ui": form.ui if form else None, "data": prefill,
+                    "delegation_comment": task.delegation_comment})
 
 
 @bp.post("/v1/tasks/<task_id>/complete")
@@ -165,6 +175,68 @@ def complete(task_id: str):
     inst = instances.complete_task(c, task_id, body["data"])
     return jsonify({"instance": {"id": inst.id, "status": inst.status, "outcome": inst.outcome},
                     "tasks": [task_json(t) for t in instances.ready_tasks(c, inst)]})
+
+
+def _flow_body(allowed: set[str]) -> dict[str, Any]:
+    """The body of a flow-of-work action: a JSON object with only these keys, their values strings."""
+    body = request.get_json(silent=True) if request.content_length else {}
+    if not isinstance(body, dict) or set(body) - allowed or any(
+            not isinstance(body[k], str) for k in body if k != "data"):
+        keys = ", ".join(f'"{k}"' for k in sorted(allowed))
+        abort(400, description=f"The body must be a JSON object with at most {keys}, as strings.")
+    return body
+
+
+@bp.post("/v1/tasks/<task_id>/claim")
+@api_auth
+def claim_task(task_id: str):
+    """Take a task of one of your roles' queues: 200 with the task (now yours); 409 when someone was first."""
+    _flow_body(set())
+    return jsonify(task_json(flow.claim(ctx(), task_id)))
+
+
+@bp.post("/v1/tasks/<task_id>/release")
+@api_auth
+def release_task(task_id: str):
+    """Put a task you claimed back in its queue."""
+    _flow_body(set())
+    return jsonify(task_json(flow.release(ctx(), task_id)))
+
+
+@bp.post("/v1/tasks/<task_id>/reassign")
+@api_auth
+def reassign_task(task_id: str):
+    """Administrator or the head of the unit owning the queue: {"to": username, "reason": "…"}."""
+    body = _flow_body({"to", "reason"})
+    return jsonify(task_json(flow.reassign(ctx(), task_id, body.get("to"), body.get("reason"))))
+
+
+@bp.post("/v1/tasks/<task_id>/delegate")
+@api_auth
+def delegate_task(task_id: str):
+    """The holder asks a colleague to prepare the task: {"to": username, "comment": "…"}."""
+    body = _flow_body({"to", "comment"})
+    return jsonify(task_json(flow.delegate(ctx(), task_id, body.get("to"), body.get("comment"))))
+
+
+@bp.post("/v1/tasks/<task_id>/return")
+@api_auth
+def return_task(task_id: str):
+    """The colleague returns the task prepared: {"comment": "…"} and, optionally, "data" (the draft)."""
+    body = _flow_body({"comment", "data"})
+    if "data" in body and not isinstance(body["data"], dict):
+        abort(400, description="\"data\" must be an object.")
+    return jsonify(task_json(flow.return_task(ctx(), task_id, body.get("comment"), body.get("data"))))
+
+
+@bp.post("/v1/instances/<id:instance_id>/cancel")
+@api_auth
+def cancel_instance(instance_id: int):
+    """Administrator: cancel a running case with {"reason": "…"}: 200 with the instance (outcome `cancelled`)."""
+    body = _flow_body({"reason"})
+    c = ctx()
+    inst = flow.cancel(c, instance_id, body.get("reason"))
+    return jsonify(instance_json(c, inst))
 
 
 @bp.post("/v1/instances/<id:instance_id>/files")

@@ -90,6 +90,7 @@ def _paths() -> dict[str, Any]:
             "responses": {**ok("Completed", ref("Completed")), "409": ERR,
                           "422": {"description": "Invalid data", "content": {"application/json": {
                               "schema": ref("ValidationError")}}}}}},
+        **_flow_paths(),
         "/api/v1/files/{id}": {"get": {"summary": "Download a file (anyone who may read its instance)",
                                        "parameters": [id_param("id")],
                                        "responses": {"200": {"description": "The bytes"}, "401": ERR,
@@ -110,6 +111,37 @@ def _paths() -> dict[str, Any]:
     }
 
 
+def _flow_paths() -> dict[str, Any]:
+    """The flow of work (docs/API.md "The flow of work"): 200 with the task (the instance for cancel)."""
+    def body(**props: dict[str, Any]) -> dict[str, Any]:
+        return {"required": False, "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": False, "properties": props}}}}
+
+    text = {"type": "string", "maxLength": 2000}
+    refused = {"409": ERR, "422": {"description": "Invalid values, by field", "content": {"application/json": {
+        "schema": ref("ValidationError")}}}}
+
+    def task_action(summary: str, **props: dict[str, Any]) -> dict[str, Any]:
+        return {"post": {"summary": summary, "parameters": [id_param("id", "string")], "requestBody": body(**props),
+                         "responses": {**ok("The task", ref("Task")), **refused}}}
+
+    return {
+        "/api/v1/tasks/{id}/claim": task_action("Claim a task of one of your roles' queues"),
+        "/api/v1/tasks/{id}/release": task_action("Put a task you claimed back in its queue"),
+        "/api/v1/tasks/{id}/reassign": task_action(
+            "Give an open task to another holder of its role (administrator, or the head of the unit owning the queue)",
+            to={"type": "string", "description": "username"}, reason=text),
+        "/api/v1/tasks/{id}/delegate": task_action("Ask a colleague to prepare the task (its holder)",
+                                                   to={"type": "string", "description": "username"}, comment=text),
+        "/api/v1/tasks/{id}/return": task_action("Return a task you were asked to prepare, with the draft",
+                                                 comment=text, data={"type": "object"}),
+        "/api/v1/instances/{id}/cancel": {"post": {
+            "summary": "Cancel a running case (administrators): status and outcome `cancelled`",
+            "parameters": [id_param("id")], "requestBody": body(reason=text),
+            "responses": {**ok("The instance", ref("Instance")), **refused}}},
+    }
+
+
 # A deadline: the instant it passes, and the day it ends with (docs/API.md "Dates and deadlines").
 DUE_AT = {"type": ["string", "null"], "format": "date-time",
           "description": "the instant the deadline passes; a deadline of a day is the end of that day, i.e. the "
@@ -125,7 +157,11 @@ def _schemas() -> dict[str, Any]:
     nullable = {"type": ["string", "null"]}
     task = {"type": "object", "properties": {"id": s, "instance_id": i, "process_key": s, "name": s, "title": s,
                                              "role": nullable, "assignee": nullable, "due_at": DUE_AT,
-                                             "due_day": DUE_DAY}}
+                                             "due_day": DUE_DAY,
+                                             "claimed_at": {"type": ["string", "null"], "format": "date-time"},
+                                             "delegated_to": {**nullable, "description": "username"},
+                                             "acting_for": {**nullable, "description": "username of the absent "
+                                                            "person whose task a substitute (or the queue) holds"}}}
     return {
         "Error": {"type": "object", "properties": {"error": s}},
         "ValidationError": {"type": "object", "properties": {"error": s, "errors": {
@@ -158,6 +194,7 @@ def _schemas() -> dict[str, Any]:
         "Event": {"type": "object", "properties": {
             "seq": i, "at": dt, "actor": nullable, "action": s, "task": nullable, "object": nullable,
             "data": {"type": "object"}, "comment": nullable, "clause": nullable, "hash": s,
+            "acting_for": {**nullable, "description": "username of the absent person a substitute acted for"},
             "damaged": {"type": "boolean", "description": "true: an entry that could not be read; it then "
                                                          "carries only seq, damaged_fields and raw"},
             "damaged_fields": {"type": "array", "items": s}, "raw": s}},
@@ -173,6 +210,14 @@ def document() -> dict[str, Any]:
     from web import process_pages
 
     extra_paths, extra_schemas = process_pages.openapi_parts()
+    from web import admin_api
+
+    admin_paths, admin_schemas = admin_api.openapi_parts()
+    extra_paths, extra_schemas = {**extra_paths, **admin_paths}, {**extra_schemas, **admin_schemas}
+    from web import absence_api
+
+    absence_paths, absence_schemas = absence_api.openapi_parts()
+    extra_paths, extra_schemas = {**extra_paths, **absence_paths}, {**extra_schemas, **absence_schemas}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Kelisim API", "version": "1",

@@ -7,7 +7,7 @@ from flask_login import login_required
 
 from forms.validate import N_, Message
 from processes.catalog import kind_of
-from processes.usecases import deploy, files, instances, notifications, queries, task_forms
+from processes.usecases import deploy, files, flow, instances, notifications, queries, task_forms
 from processes.usecases.errors import Invalid
 from web import downloads, messages
 from web.unit_of_work import ctx
@@ -69,6 +69,16 @@ def task(task_id: str):
     row = instances.task_for(c, task_id)
     if request.method == "GET":
         return _render_task(c, row, instances.prefill(c, row), {})
+    if flow.is_delegate(c.me, row):  # the colleague asked to prepare it: "Save draft and return", never complete
+        fields = request.form.to_dict(flat=False)
+        comment = request.form.get("return_comment", "")
+        draft = flow.draft_values(row, fields)
+        try:
+            flow.return_task(c, row.id, comment, draft)
+        except Invalid as error:
+            return _render_task(c, row, draft, {}, status=422, flow_errors=_rendered(error),
+                                flow_values={"return_comment": comment[:2000]})
+        return redirect(url_for("pages.inbox"), 303)
     try:
         task_forms.submit(c, row.id, request.form.to_dict(flat=False), _uploads(), signing_key=_signing_key())
     except Invalid as error:  # refused, or a button that changes the form (no errors): every value kept
@@ -102,7 +112,7 @@ def _render_new(c, definition, values, errors, status: int = 200, summary=None):
     return page, status
 
 
-def _render_task(c, row, values, errors, status: int = 200, summary=None):
+def _render_task(c, row, values, errors, status: int = 200, summary=None, flow_errors=None, flow_values=None):
     instance = row.instance
     form = instances.form_of(row) if row.form else None
     page = render_template("task.html", task=row, instance=instance, form=form, values=values, errors=errors,
@@ -112,8 +122,66 @@ def _render_task(c, row, values, errors, status: int = 200, summary=None):
                            actor_names=queries.actor_names(c, instance),
                            changes=kind_of(instance.process_key).file_changes(c, instance),
                            details=kind_of(instance.process_key).details(c, instance), units=queries.units(c),
-                           summary=summary or {}, unit_choices=kind_of(instance.process_key).unit_choices(c))
+                           summary=summary or {}, unit_choices=kind_of(instance.process_key).unit_choices(c),
+                           flow=_flow_view(c, row), flow_errors=flow_errors or {}, flow_values=flow_values or {})
     return page, status
+
+
+def _flow_view(c, row) -> dict:
+    """What the task page offers of the flow of work (claim, release, reassign, delegate, prepare)."""
+    me = c.me
+    reassign = flow.may_reassign(me, row)
+    delegating = flow.may_delegate(me, row)
+    return {"claim": flow.may_claim(me, row), "release": flow.may_release(me, row),
+            "reassign": reassign, "eligible": flow.eligible_assignees(c, row) if reassign else [],
+            "delegate": delegating, "candidates": flow.delegate_candidates(c, row) if delegating else [],
+            "preparing": flow.is_delegate(me, row),
+            "prepared_by": flow.prepared_by(c, row) if row.draft is not None or row.delegation_comment else None}
+
+
+def _flow_action(task_id: str, act, back: str = "task"):
+    """Carry out a flow-of-work button of the task page; a refusal of its values shows the page again with
+    the errors at the fields (422)."""
+    c = ctx()
+    row = instances.task_for(c, task_id)  # 404 first for whoever may not see it
+    try:
+        act(c, row)
+    except Invalid as error:
+        return _render_task(c, row, instances.prefill(c, row), {}, status=422, flow_errors=_rendered(error),
+                            flow_values=request.form.to_dict())
+    if back == "inbox":
+        return redirect(url_for("pages.inbox"), 303)
+    if back == "instance":
+        return redirect(url_for("pages.instance", instance_id=row.instance_id), 303)
+    return redirect(url_for("pages.task", task_id=task_id), 303)
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required
+def claim_task(task_id: str):
+    return _flow_action(task_id, lambda c, row: flow.claim(c, row.id))
+
+
+@bp.post("/tasks/<task_id>/release")
+@login_required
+def release_task(task_id: str):
+    return _flow_action(task_id, lambda c, row: flow.release(c, row.id), back="inbox")
+
+
+@bp.post("/tasks/<task_id>/reassign")
+@login_required
+def reassign_task(task_id: str):
+    form = request.form
+    return _flow_action(task_id, lambda c, row: flow.reassign(c, row.id, form.get("to", ""), form.get("reason", "")),
+                        back="instance")
+
+
+@bp.post("/tasks/<task_id>/delegate")
+@login_required
+def delegate_task(task_id: str):
+    form = request.form
+    return _flow_action(task_id, lambda c, row: flow.delegate(c, row.id, form.get("to", ""),
+                                                              form.get("comment", "")))
 
 
 def _can_act(c, row) -> bool:
@@ -130,7 +198,7 @@ def instance(instance_id: int):
 
 
 def render_instance(c, inst, details_extra=None, form_errors=None, status: int = 200, withdraw_errors=None,
-                    withdraw_reason: str = ""):
+                    withdraw_reason: str = "", cancel_errors=None, cancel_reason: str = ""):
     """The instance page; shown again with ``form_errors`` (and the refused values in ``details_extra``)
     when a form of the process's details block was refused, or with ``withdraw_errors`` (and the reason
     given) when a withdrawal was refused."""
@@ -145,7 +213,9 @@ def render_instance(c, inst, details_extra=None, form_errors=None, status: int =
                            form_errors=form_errors or {}, can_withdraw=instances.may_withdraw(c, inst),
                            queue_holders=queries.queue_holders(c, queries.tasks_of(c, inst))
                            if request.args.get("done") else {},
-                           withdraw_errors=withdraw_errors or {}, withdraw_reason=withdraw_reason)
+                           withdraw_errors=withdraw_errors or {}, withdraw_reason=withdraw_reason,
+                           can_cancel=flow.may_cancel(c.me) and inst.status == "running",
+                           cancel_errors=cancel_errors or {}, cancel_reason=cancel_reason)
     return page, status
 
 
@@ -167,6 +237,27 @@ def withdraw(instance_id: int):
         return render_instance(c, instances.get_instance(c, instance_id), withdraw_errors=_rendered(error),
                                withdraw_reason=reason[:2000], status=422)
     return redirect(url_for("pages.instance", instance_id=instance_id, done=1))
+
+
+@bp.post("/instances/<id:instance_id>/cancel")
+@login_required
+def cancel(instance_id: int):
+    """An administrator cancels a running case (a reason and a ticked confirmation)."""
+    c = ctx()
+    reason = request.form.get("reason", "")
+    try:
+        if request.form.get("confirm") != "yes":
+            instances.get_instance(c, instance_id)  # 404 first for whoever may not see it
+            flow.require_may_cancel(c, instance_id)  # 403 (audited) before anything else
+            errors = {"confirm": Message(N_("Tick the box to confirm that you cancel the case."))}
+            if not reason.strip():  # every error at once: the missing reason too
+                errors["reason"] = Message(N_("Give the reason for cancelling the case."))
+            raise Invalid(errors)
+        flow.cancel(c, instance_id, reason)
+    except Invalid as error:
+        return render_instance(c, instances.get_instance(c, instance_id), cancel_errors=_rendered(error),
+                               cancel_reason=reason[:2000], status=422)
+    return redirect(url_for("pages.instance", instance_id=instance_id), 303)
 
 
 @bp.get("/files/<id:file_id>")

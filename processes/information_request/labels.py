@@ -25,6 +25,7 @@ OUTCOMES = {
     "provided_partly": N_("Provided in part"),
     "refused": N_("Refused"),
     "withdrawn": N_("Withdrawn"),  # by the submitter, before a decision
+    "cancelled": N_("Cancelled"),  # by an administrator (processes/usecases/flow.py)
 }
 
 DECISIONS = {

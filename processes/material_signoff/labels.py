@@ -22,6 +22,7 @@ OUTCOMES = {
     "rejected": N_("Rejected"),
     "returned": N_("Returned"),
     "withdrawn": N_("Withdrawn"),  # by the submitter, before a decision
+    "cancelled": N_("Cancelled"),  # by an administrator (processes/usecases/flow.py)
 }
 
 DECISIONS = {

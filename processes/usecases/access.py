@@ -15,16 +15,37 @@ def reads_everything(user: User) -> bool:
     return bool(user.role_names & READ_ALL_ROLES)
 
 
+ADMINISTRATOR = "admin"
+# Who owns a role's queue (issue 12, point 9): the role -> the code of the unit it belongs to. The head of
+# that unit (a holder of one of HEAD_ROLES whose unit it is) may reassign the role's tasks and sees them.
+QUEUE_UNITS = {"mcd_specialist": "MCD"}
+HEAD_ROLES = frozenset({"unit_head", "mcd_head"})
+
+
+def heads_queue(user: User, role: str) -> bool:
+    """Whether the user heads the unit that owns the role's queue (``QUEUE_UNITS``)."""
+    unit = QUEUE_UNITS.get(role.partition(":")[0])
+    return (unit is not None and user.unit is not None and user.unit.code == unit
+            and bool(user.role_names & HEAD_ROLES))
+
+
 
 def can_view_instance(session: Session, user: User, instance: Instance) -> bool:
     """The submitter, anyone who holds or held a task in it, auditors, and the roles its process opens it to."""
-    if reads_everything(user) or instance.started_by_id == user.id:
-        return True
+    if reads_everything(user) or instance.started_by_id == user.id or ADMINISTRATOR in user.role_names:
+        return True  # administrators: they reassign and cancel cases (issue 12)
     if user.role_names & kind_of(instance.process_key).readers(instance):
         return True
-    open_for_role = (InboxTask.state == TaskState.READY.value) & InboxTask.assignee_id.is_(None) \
-        & InboxTask.role.in_(sorted(user.role_names))
+    # an open task of one of the user's roles' queues, taken by nobody or claimed by a colleague (issue 12)
+    queued = InboxTask.assignee_id.is_(None) | InboxTask.claimed_at.is_not(None)
+    open_for_role = (InboxTask.state == TaskState.READY.value) & queued & InboxTask.role.in_(sorted(user.role_names))
     involved = (InboxTask.assignee_id == user.id) | (InboxTask.completed_by_id == user.id) | open_for_role
+    ready = InboxTask.state == TaskState.READY.value
+    involved = involved | (ready & (InboxTask.delegated_to_id == user.id))  # asked to prepare a task of it
+    involved = involved | (InboxTask.acting_for_id == user.id)  # an absent person's task a substitute holds
+    owned = sorted(role for role in QUEUE_UNITS if heads_queue(user, role))
+    if owned:  # the head of the unit that owns a queue sees its open tasks' cases
+        involved = involved | (ready & InboxTask.role.in_(owned))
     return bool(session.execute(select(exists().where(InboxTask.instance_id == instance.id, involved))).scalar())
 
 

@@ -12,7 +12,7 @@ from forms.validate import N_, Form, Message, label_errors, load_form, validate
 from processes.catalog import kind_of
 from processes.engine import EngineError, Run, ScriptError, TaskNotReady
 from processes.university_time import today_local
-from processes.usecases import deploy, notifications
+from processes.usecases import absences, deploy, notifications
 from processes.usecases.access import can_view_instance, holds_task
 from processes.usecases.context import Ctx
 from processes.usecases.errors import (
@@ -25,7 +25,7 @@ from processes.usecases.errors import (
 )
 from processes.usecases.routing import holders
 from storage import audit
-from storage.models import InboxTask, Instance, InstanceState, Status, TaskState
+from storage.models import InboxTask, Instance, InstanceState, Status, TaskState, User
 
 if TYPE_CHECKING:
     from processes.usecases.kinds import ProcessKind
@@ -85,6 +85,7 @@ def prefill(ctx: Ctx, task: InboxTask) -> dict[str, Any]:
         return {}
     fields = form_of(task).schema.get("properties", {})
     values = kind_of(task.process_key).prefill(ctx, task.instance, task)
+    values = {**values, **(task.draft or {})}  # what a colleague prepared (processes/usecases/flow.py)
     return {k: v for k, v in values.items() if k in fields}
 
 
@@ -130,8 +131,10 @@ def complete_task(ctx: Ctx, task_id: str, data: Any, confirmed: bool = True,
     except ScriptError as exc:
         raise DomainError(N_("The process could not continue: %(reason)s"), reason=str(exc)) from exc
     task.state, task.completed_at, task.completed_by_id = TaskState.COMPLETED.value, ctx.now(), ctx.me.id
+    acting = acting_for(task)  # a substitute's completion names whom they acted for (the API's "acting_for")
     audit.append(ctx.session, ctx.actor, "task_completed", instance_id=instance.id, task=task.name,
-                 object=f"task:{task.id}", data=kind.audit_view(task.name, clean),
+                 object=f"task:{task.id}",
+                 data={**kind.audit_view(task.name, clean), **({ACTING_FOR: acting.username} if acting else {})},
                  comment=clean.get("comment"), clause=kind.clause(task.name),
                  request_id=ctx.request_id)
     title = kind.title_of(clean)
@@ -269,16 +272,41 @@ def _sync_inbox(ctx: Ctx, instance: Instance, run: Run, completed: str | None) -
         if task.id in known:
             continue
         role, assignee, due = kind.assign(ctx, instance, task)
+        held = absences.route_new_task(ctx, instance, assignee, instance.title or "")  # substitutes
+        assignee = held.person
         row = InboxTask(id=task.id, instance_id=instance.id, process_key=instance.process_key,
                         name=task.name, title=task.title, form=task.form, ui_form=task.ui_form,
                         role=role, assignee_id=assignee.id if assignee else None, due_at=due,
-                        created_at=ctx.now())
+                        acting_for_id=held.acting_for.id if held.acting_for else None, created_at=ctx.now())
         ctx.session.add(row)
         ctx.session.flush()
+        substitution = {"acting_for": held.acting_for.username} if held.acting_for else {}
+        if held.failure:
+            substitution["queue"] = held.failure
         audit.append(ctx.session, ctx.actor, "task_assigned", instance_id=instance.id, task=task.name,
                      object=f"task:{task.id}", data={"role": role,
-                                                     "assignee": assignee.username if assignee else None},
+                                                     "assignee": assignee.username if assignee else None,
+                                                     **substitution},
                      request_id=ctx.request_id)
+
+
+ACTING_FOR = "acting_for"  # the key of a substitute's task_completed entry naming the absent person
+
+
+def acting_for(task: InboxTask) -> User | None:
+    """The absent person a task's holder acts for: set while a substitute holds it (not in a queue)."""
+    return task.acting_for if task.acting_for_id is not None and task.assignee_id is not None else None
+
+
+def refresh_holder(ctx: Ctx, instance: Instance) -> None:
+    """Recompute who holds the case now (`Instance.holder`) after its tasks moved; 409 on a lost race."""
+    names = sorted({t.assignee.full_name for t in ready_tasks(ctx, instance, mine_only=False) if t.assignee})
+    instance.holder = ", ".join(names)[:200] or None
+    instance.updated_at = ctx.now()
+    try:
+        ctx.session.flush()
+    except StaleDataError as exc:
+        raise Conflict(N_("The instance was changed at the same time; reload and try again.")) from exc
 
 
 def _finish_if_done(ctx: Ctx, instance: Instance, run: Run) -> None:

@@ -23,9 +23,23 @@ TEXTS = {
     "escalation": (N_("Kelisim: escalation"),
                    N_("“%(title)s” is still undecided and its deadline is near. Due: %(due)s.")),
     "outcome": (N_("Kelisim: finished"), N_("“%(title)s” is finished: %(outcome)s.")),
+    "task_moved": (N_("Kelisim: a task moved"),
+                   N_("Your task in “%(title)s” moved because of an absence; it is now held by: %(to)s.")),
+    "substitution_failed": (N_("Kelisim: no substitute present"),
+                            N_("Nobody could act for %(absent)s in “%(title)s”: the task waits in its role's "
+                               "queue.")),
     "withdrawn": (N_("Kelisim: withdrawn"),
                   N_("“%(title)s” was withdrawn by the person who submitted it; your task in it is closed. "
                      "Reason: %(reason)s")),
+    # the flow of work (processes/usecases/flow.py)
+    "task_reassigned": (N_("Kelisim: your task was reassigned"),
+                        N_("Your task in “%(title)s” was reassigned to %(to)s. Reason: %(reason)s")),
+    "task_delegated": (N_("Kelisim: please prepare a task"),
+                       N_("%(holder)s asks you to prepare “%(title)s”. Comment: %(comment)s")),
+    "task_returned": (N_("Kelisim: a task was returned prepared"),
+                      N_("%(by)s prepared “%(title)s” and returned it to you. Comment: %(comment)s")),
+    "cancelled": (N_("Kelisim: case cancelled"),
+                  N_("“%(title)s” was cancelled by the administrator. Reason: %(reason)s")),
 }
 FOOTER = N_("Open Kelisim to see the details: %(url)s")
 

@@ -17,7 +17,13 @@ from storage.models import InboxTask, Instance, Notification, Status, User
 
 
 def notify(ctx: Ctx, user_id: int, instance: Instance | None, kind: str, **params) -> None:
-    """Queue a notification in the caller's transaction."""
+    """Queue a notification in the caller's transaction (a new task is not announced to someone absent: it
+    went to their substitute, who is told instead)."""
+    if kind == "task_assigned" and instance is not None and "acting_for" not in params:
+        from processes.usecases import absences
+
+        if absences.diverted(ctx, user_id, instance):
+            return
     if instance is not None:
         params.setdefault("process", instance.process_key)
     note = Notification(user_id=user_id, instance_id=instance.id if instance else None,

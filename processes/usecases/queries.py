@@ -30,8 +30,10 @@ def inbox(ctx: Ctx) -> list[InboxTask]:
     me = ctx.me
     not_own = or_(InboxTask.assignee_id == me.id, Instance.started_by_id != me.id,
                   InboxTask.process_key.in_(clerical_keys()))
+    # and the tasks a holder asked this user to prepare (marked "prepare for <holder>" on the page)
+    to_prepare = (InboxTask.state == "ready") & (InboxTask.delegated_to_id == me.id)
     rows = ctx.session.execute(select(InboxTask).join(Instance, InboxTask.instance_id == Instance.id)
-                               .where(visible_tasks_filter(me), not_own)
+                               .where(or_(visible_tasks_filter(me) & not_own, to_prepare))
                                .order_by(InboxTask.due_at.is_(None), InboxTask.due_at, InboxTask.created_at))
     return list(rows.scalars().unique())
 
@@ -123,8 +125,10 @@ def actor_names(ctx: Ctx, instance: Instance) -> dict[str, str]:
     users = select(AuditEvent.actor).where(AuditEvent.instance_id == instance.id).distinct()
     assignees = select(InboxTask.assignee_id).where(InboxTask.instance_id == instance.id,
                                                      InboxTask.assignee_id.is_not(None))
+    absent = select(InboxTask.acting_for_id).where(InboxTask.instance_id == instance.id,
+                                                   InboxTask.acting_for_id.is_not(None))
     rows = ctx.session.execute(select(User.username, User.full_name).where(
-        or_(User.username.in_(users), User.id.in_(assignees)))).all()
+        or_(User.username.in_(users), User.id.in_(assignees), User.id.in_(absent)))).all()
     return {username: name for username, name in rows}
 
 

@@ -47,6 +47,13 @@ def api_calls(w):
         "api document": ("GET", f"/api/v1/documents/{d}", None),
         "api audit events": ("GET", "/api/v1/audit/events", None),
         "api audit verify": ("GET", "/api/v1/audit/verify", None),
+        # the flow of work (issue 12): vr.finance's own task is no queue's; only its holder delegates it
+        "api claim": ("POST", f"/api/v1/tasks/{t}/claim", None),
+        "api release": ("POST", f"/api/v1/tasks/{t}/release", None),
+        "api reassign": ("POST", f"/api/v1/tasks/{t}/reassign", {"to": "vr.academic", "reason": "r"}),
+        "api delegate": ("POST", f"/api/v1/tasks/{t}/delegate", {"to": "employee2", "comment": "c"}),
+        "api return": ("POST", f"/api/v1/tasks/{t}/return", {"comment": "c"}),
+        "api cancel": ("POST", f"/api/v1/instances/{i}/cancel", {"reason": "r"}),
     }
 
 
@@ -57,14 +64,21 @@ def page_calls(w):
         "page complete": ("POST", f"/tasks/{t}"), "page file": ("GET", f"/files/{f}"),
         "page document": ("GET", f"/documents/{d}"), "page audit instances": ("GET", "/audit/instances"),
         "page audit verify": ("GET", "/audit/verify"), "page audit csv": ("GET", f"/audit/events.csv?instance={i}"),
+        "page claim": ("POST", f"/tasks/{t}/claim"), "page release": ("POST", f"/tasks/{t}/release"),
+        "page reassign": ("POST", f"/tasks/{t}/reassign"), "page delegate": ("POST", f"/tasks/{t}/delegate"),
+        "page cancel": ("POST", f"/instances/{i}/cancel"),
     }
 
 
+ACTING = {"api complete", "api upload", "page complete", "api reassign", "page reassign", "api cancel", "page cancel",
+          "api delegate", "page delegate"}
 VIEW = {"api instance", "api events", "api file", "api document", "page instance", "page file",
         "page document", "api task", "page task"}
 ALLOWED = {
     "employee": VIEW,  # the submitter sees the approver's task, cannot act on it
-    "vr.finance": VIEW | {"api complete", "page complete"},
+    "vr.finance": VIEW | {"api complete", "page complete", "api delegate", "page delegate"},
+    # the administrator reads cases, reassigns their tasks and cancels them (issue 12)
+    "admin": VIEW | {"api reassign", "page reassign", "api cancel", "page cancel"},
     "auditor": VIEW | {"api audit events", "api audit verify", "page audit instances", "page audit verify",
                        "page audit csv"},
 }
@@ -75,8 +89,8 @@ def test_matrix(client, app, world, username):
     allowed = ALLOWED.get(username, set())
     headers = api_token(client, username)
     for name, (method, url, body) in api_calls(world).items():
-        if name in {"api complete", "api upload"} and name in allowed:
-            continue  # acting for real is covered elsewhere; here we look for leaks
+        if name in ACTING and name in allowed:
+            continue  # acting for real is covered elsewhere (tests/web/test_flow_api.py); here we look for leaks
         if method == "GET":
             response = client.get(url, headers=headers, buffered=True)
         elif method == "UPLOAD":
@@ -89,13 +103,13 @@ def test_matrix(client, app, world, username):
     login(client, username)
     token = csrf_from(client.get("/inbox").get_data(as_text=True))
     for name, (method, url) in page_calls(world).items():
-        if name == "page complete" and name in allowed:
+        if name in ACTING and name in allowed:
             continue
         if method == "GET":
             response = client.get(url, buffered=True)
         else:
             response = client.post(url, data={"decision": "reject", "comment": "no", "csrf_token": token})
-        ok = 200 <= response.status_code < 300 or (response.status_code == 302 and method == "POST")
+        ok = 200 <= response.status_code < 300 or (response.status_code in (302, 303) and method == "POST")
         assert ok == (name in allowed), (username, name, response.status_code)
 
 
@@ -115,7 +129,9 @@ def material_world(client):
 
 
 MATERIAL_VIEW = {"instance", "events", "file", "page instance", "page file"}
-MATERIAL_ALLOWED = {"unit.head": MATERIAL_VIEW, "mcd.specialist": MATERIAL_VIEW, "auditor": MATERIAL_VIEW}
+# the head of MCD sees the cases waiting in the MCD specialists' queue, which MCD owns (issue 12)
+MATERIAL_ALLOWED = {"unit.head": MATERIAL_VIEW, "mcd.specialist": MATERIAL_VIEW, "auditor": MATERIAL_VIEW,
+                    "mcd.head": MATERIAL_VIEW, "admin": MATERIAL_VIEW}
 
 
 @pytest.mark.parametrize("username", USERNAMES)
@@ -138,6 +154,14 @@ def test_material_matrix(client, material_world, username):
     archive = client.get("/archive")
     readers = {"mcd.specialist", "mcd.head", "rector", "vr.finance", "vr.academic", "auditor"}
     assert (archive.status_code == 200) == (username in readers), (username, archive.status_code)
+    # the queue (issue 12): its members claim, the head of the unit that owns it and the administrator reassign
+    review = next(t["id"] for t in client.get("/api/v1/tasks", headers=api_token(client, "mcd.specialist")).get_json()
+                  if t["instance_id"] == i)
+    moved = client.post(f"/api/v1/tasks/{review}/reassign", headers=headers,
+                        json={"to": "mcd.specialist", "reason": "r"})
+    assert (moved.status_code == 200) == (username in {"mcd.head", "admin"}), (username, "reassign", moved.status_code)
+    claimed = client.post(f"/api/v1/tasks/{review}/claim", headers=headers)
+    assert (claimed.status_code == 200) == (username == "mcd.specialist"), (username, "claim", claimed.status_code)
 
 
 @pytest.fixture
@@ -176,21 +200,22 @@ def request_world(client):
 
 # registry, rector and auditors read every request; unit.head holds the open one's task
 REQUEST_READERS = {"registry", "rector", "auditor"}
+CASE_READERS = REQUEST_READERS | {"admin"}  # the administrator reads cases too (issue 12), not the register
 
 
 @pytest.mark.parametrize("username", USERNAMES)
 def test_information_request_matrix(client, request_world, username):
     i, f, r = request_world["instance"], request_world["file"], request_world["refused"]
     headers = api_token(client, username)
-    readers = REQUEST_READERS | {"unit.head"}
+    readers = CASE_READERS | {"unit.head"}
     calls = {"instance": (f"/api/v1/instances/{i}", readers), "events": (f"/api/v1/instances/{i}/events", readers),
-             "scan": (f"/api/v1/files/{f}", readers), "refused": (f"/api/v1/instances/{r}", REQUEST_READERS),
+             "scan": (f"/api/v1/files/{f}", readers), "refused": (f"/api/v1/instances/{r}", CASE_READERS),
              "register": ("/api/v1/information-requests", REQUEST_READERS)}
     for name, (url, allowed) in calls.items():
         response = client.get(url, headers=headers, buffered=True)
         assert (200 <= response.status_code < 300) == (username in allowed), (username, name, response.status_code)
     letter = client.get(f"/api/v1/instances/{r}/letter", headers=headers)
-    assert (letter.status_code == 303) == (username in REQUEST_READERS), (username, letter.status_code)
+    assert (letter.status_code == 303) == (username in CASE_READERS), (username, letter.status_code)
     if letter.status_code == 303:
         assert client.get(letter.headers["Location"], headers=headers, buffered=True).status_code == 200
     upload = client.post(f"/api/v1/instances/{i}/files", headers=headers,
@@ -215,7 +240,7 @@ def proposal_world(client):
 
 
 # the proposer, and who takes part in amending the policy (§14, §7.1), and auditors
-PROPOSAL_READERS = {"amd.head", "mcd.head", "mcd.specialist", "council.secretary", "rector", "auditor"}
+PROPOSAL_READERS = {"amd.head", "mcd.head", "mcd.specialist", "council.secretary", "rector", "auditor", "admin"}
 
 
 @pytest.mark.parametrize("username", USERNAMES)
@@ -234,3 +259,88 @@ def test_policy_matrix(client, proposal_world, username):
     assert (started.status_code == 201) == (username in proposers), (username, started.status_code)
     review = [t for t in client.get("/api/v1/tasks", headers=headers).get_json() if t["instance_id"] == i]
     assert bool(review) == (username == "mcd.head"), (username, review)
+
+
+@pytest.fixture
+def absence_world(client):
+    """employee's absence from tomorrow, employee2 substituting."""
+    from datetime import timedelta
+
+    from processes.university_time import today_local
+    from storage.models import utcnow
+
+    tomorrow = today_local(utcnow()) + timedelta(days=1)
+    body = {"starts_on": tomorrow.isoformat(), "ends_on": (tomorrow + timedelta(days=2)).isoformat(),
+            "substitute": "employee2"}
+    created = client.post("/api/v1/absences", headers=api_token(client, "employee"), json=body)
+    assert created.status_code == 201, created.get_json()
+    later = {"user": "employee", "starts_on": (tomorrow + timedelta(days=10)).isoformat(),
+             "ends_on": (tomorrow + timedelta(days=11)).isoformat(), "substitute": "employee2"}
+    page = {**later, "starts_on": (tomorrow + timedelta(days=20)).isoformat(),
+            "ends_on": (tomorrow + timedelta(days=20)).isoformat()}
+    return {"id": created.get_json()["id"], "later": later, "page": page}
+
+
+# the person, the head of their unit (FE-IS) and the administrator manage someone's absences
+ABSENCE_MANAGERS = {"employee", "unit.head", "admin"}
+
+
+@pytest.mark.parametrize("username", USERNAMES)
+def test_absence_matrix(client, absence_world, username):
+    aid, later = absence_world["id"], absence_world["later"]
+    headers = api_token(client, username)
+    allowed = username in ABSENCE_MANAGERS
+    assert client.get("/api/v1/absences", headers=headers).status_code == 200  # one's own, always
+    response = client.get("/api/v1/absences?user=employee", headers=headers)
+    assert (response.status_code == 200) == allowed, (username, "list", response.status_code)
+    response = client.post("/api/v1/absences", headers=headers, json=later)
+    assert (response.status_code == 201) == allowed, (username, "record", response.status_code)
+    login(client, username)
+    token = csrf_from(client.get("/absences").get_data(as_text=True))  # one's own page, always
+    response = client.get("/absences?user=employee")
+    assert (response.status_code == 200) == allowed, (username, "page", response.status_code)
+    response = client.post("/absences", data={**absence_world["page"], "csrf_token": token})
+    assert (response.status_code == 302) == allowed, (username, "page record", response.status_code)
+    response = client.delete(f"/api/v1/absences/{aid}", headers=headers)
+    assert (response.status_code == 200) == allowed, (username, "end", response.status_code)
+    response = client.post(f"/absences/{aid}/end", data={"csrf_token": token})  # ended above, or not theirs
+    assert response.status_code == (409 if allowed else 404), (username, "page end", response.status_code)
+
+
+# --- people administration (issue 12): the administrator only; one's own password: everyone signed in ---
+
+PEOPLE_API = {
+    "list": ("GET", "/api/v1/admin/users", None),
+    "one": ("GET", "/api/v1/admin/users/employee2", None),
+    "create": ("POST", "/api/v1/admin/users",
+               {"username": "m.new", "full_name": {"kk": "Жаңа"}, "roles": ["employee"]}),
+    "edit": ("PATCH", "/api/v1/admin/users/employee2", {"email": "e2@kineu.example"}),
+    "link": ("POST", "/api/v1/admin/users/employee2/password-link", None),
+}
+PEOPLE_PAGES = {
+    "page new": ("GET", "/admin/users/new"), "page user": ("GET", "/admin/users/employee2"),
+    "page edit": ("POST", "/admin/users/employee2"), "page create": ("POST", "/admin/users/new"),
+    "page link": ("POST", "/admin/users/employee2/password-link"),
+    "page disable": ("POST", "/admin/users/employee2/disable"),
+    "page enable": ("POST", "/admin/users/employee2/enable"),
+}
+
+
+@pytest.mark.parametrize("username", USERNAMES)
+def test_people_matrix(client, username):
+    headers = api_token(client, username)
+    for name, (method, url, body) in PEOPLE_API.items():
+        response = client.open(url, method=method, headers=headers, json=body)
+        ok = 200 <= response.status_code < 300
+        assert ok == (username == "admin"), (username, name, response.status_code)
+    login(client, username)
+    token = csrf_from(client.get("/inbox").get_data(as_text=True))
+    form = {"full_name_kk": "Жаңа", "username": "p.new", "roles": ["employee"], "reason": "x", "confirm": "yes",
+            "csrf_token": token}
+    for name, (method, url) in PEOPLE_PAGES.items():
+        response = client.get(url) if method == "GET" else client.post(url, data=form)
+        if username == "admin":  # allowed: done (2xx, or a redirect after a POST) or refused for its state (409)
+            assert response.status_code in {200, 201, 302, 409}, (username, name, response.status_code)
+        else:
+            assert response.status_code == 403, (username, name, response.status_code)
+    assert client.get("/account/password").status_code == 200, username  # everyone's own password
