@@ -127,8 +127,11 @@ def actor_names(ctx: Ctx, instance: Instance) -> dict[str, str]:
                                                      InboxTask.assignee_id.is_not(None))
     absent = select(InboxTask.acting_for_id).where(InboxTask.instance_id == instance.id,
                                                    InboxTask.acting_for_id.is_not(None))
+    delegates = select(InboxTask.delegated_to_id).where(InboxTask.instance_id == instance.id,
+                                                        InboxTask.delegated_to_id.is_not(None))
     rows = ctx.session.execute(select(User.username, User.full_name).where(
-        or_(User.username.in_(users), User.id.in_(assignees), User.id.in_(absent)))).all()
+        or_(User.username.in_(users), User.id.in_(assignees), User.id.in_(absent),
+            User.id.in_(delegates)))).all()
     return {username: name for username, name in rows}
 
 
