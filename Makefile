@@ -36,8 +36,9 @@ run: install sysdeps
 	$(BIN)/kelisim seed-demo
 	$(BIN)/kelisim serve --host 127.0.0.1 --port 5000
 
+# The suite runs on every core, a test file per worker (its server and fixtures stay together).
 test: install sysdeps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 bench: install
 	$(BIN)/python bench/speech_clearance.py

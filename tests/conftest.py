@@ -21,6 +21,29 @@ from storage.models import Base, User
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("KELISIM_DATABASE_URL", "")
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """Under pytest-xdist each worker has a PostgreSQL database of its own (`<database>_<worker>`, created
+    once), since every test resets the whole schema of the database it uses."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+if PG_URL and os.environ.get("PYTEST_XDIST_WORKER"):
+    PG_URL = _worker_database(PG_URL, os.environ["PYTEST_XDIST_WORKER"])
+    os.environ["KELISIM_DATABASE_URL"] = PG_URL  # the tests and the servers they start use the worker's
 DEMO_PASSWORD = "kelisim-demo"
 KEEP = ("units", "users", "user_roles", "process_definitions", "documents", "policy_editions", "policy_clauses")
 
@@ -32,8 +55,11 @@ def _compiled_catalogs() -> None:
     from babel.messages.pofile import read_po
 
     for po in (ROOT / "web" / "translations").glob("*/LC_MESSAGES/messages.po"):
-        with po.open("rb") as src, po.with_suffix(".mo").open("wb") as out:
+        # written aside and renamed: another worker (pytest-xdist) may be reading the catalog meanwhile
+        partial = po.with_suffix(f".mo.{os.getpid()}")
+        with po.open("rb") as src, partial.open("wb") as out:
             write_mo(out, read_po(src))
+        os.replace(partial, po.with_suffix(".mo"))
 
 
 @pytest.fixture(scope="session")

@@ -67,11 +67,13 @@ def _sideways(page) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
 def test_at_1366_the_menu_is_one_line_and_no_table_scrolls(kelisim_server, e2e_browser, lang):
+    from playwright.sync_api import expect
+
     server = kelisim_server
     iid = _approved_speech_clearance(server)
     for user in ("auditor", "rector", "admin"):
         page = _page(e2e_browser, server, DESKTOP, lang, user)
-        assert not page.locator(".nav-toggle").is_visible()
+        expect(page.locator(".nav-toggle")).to_be_hidden()  # waits for the page's styles under load
         tops = page.evaluate("""() => [...document.querySelectorAll('.nav-list > li')]
             .filter(li => li.checkVisibility()).map(li => Math.round(li.getBoundingClientRect().top))""")
         assert len(tops) >= 5 and len(set(tops)) == 1, (user, lang, tops)
