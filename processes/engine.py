@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -25,6 +27,7 @@ from SpiffWorkflow.bpmn.serializer.default import BpmnProcessSpecConverter
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.dmn.specs.model import HitPolicy
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
@@ -59,6 +62,7 @@ class DeployedProcess:
     name: str
     checksum: str
     spec_json: str
+    decisions: tuple[str, ...] = ()  # the ids of the decision tables it uses
 
 
 @dataclass(frozen=True)
@@ -104,17 +108,50 @@ def _state_serializer() -> BpmnWorkflowSerializer:
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
-def create_parser(bpmn_files: Iterable[Path], dmn_files: Iterable[Path]) -> SpiffBpmnParser:
-    """Return an XSD-validating parser loaded with the files (Spiff extensions and DMN included)."""
+def create_parser(bpmn_files: Iterable[Path], dmn_files: Iterable[Path],
+                  overrides: Mapping[str, bytes] | None = None) -> SpiffBpmnParser:
+    """Return an XSD-validating parser loaded with the files (Spiff extensions and DMN included);
+    `overrides` gives the content to use instead of a file's, by file name (an edited routing table)."""
     parser = SpiffBpmnParser(validator=VALIDATOR)
+    overrides = overrides or {}
     try:
         for path in [*bpmn_files, *dmn_files]:
             add = parser.add_dmn_io if path.suffix == ".dmn" else parser.add_bpmn_io
+            if path.name in overrides:
+                add(io.BytesIO(overrides[path.name]), filename=path.name)
+                continue
             with path.open("rb") as stream:  # file names only: no machine paths in the spec
                 add(stream, filename=path.name)
-    except (ValidationException, SpiffWorkflowException) as err:
+    except (ValidationException, SpiffWorkflowException, etree.XMLSyntaxError) as err:
         raise EngineError(f"Invalid process definition: {err}") from err
     return parser
+
+
+class _DecisionTask:
+    """What a decision table needs of a task to be evaluated outside a workflow: data and a script engine."""
+
+    def __init__(self, data: dict[str, Any], script_engine: PythonScriptEngine) -> None:
+        self.data = data
+        self.workflow = self
+        self.script_engine = script_engine
+
+
+def evaluate_decision(content: bytes, decision_id: str, data: Mapping[str, Any],
+                      script_engine: PythonScriptEngine | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """Return (rule id, outputs) of every rule of the decision table that matches `data`, in table order,
+    whatever its hit policy (a UNIQUE table should give exactly one). Raises EngineError for a document
+    the engine refuses and ScriptError for an entry that fails to evaluate."""
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    try:
+        parser.add_dmn_io(io.BytesIO(content), filename="decision.dmn")
+        dmn_engine = parser.get_engine(decision_id, None)
+    except (ValidationException, SpiffWorkflowException, etree.XMLSyntaxError) as err:
+        raise EngineError(f"Invalid decision table: {err}") from err
+    dmn_engine.decision_table.hit_policy = HitPolicy.COLLECT.value  # every match, to check uniqueness
+    task = _DecisionTask(copy.deepcopy(dict(data)),
+                         script_engine or PythonScriptEngine(environment=SandboxEnvironment()))
+    with _script_errors():
+        return [(rule.id, dict(rule.output_as_dict(task))) for rule in dmn_engine.decide(task)]
 
 
 def task_extensions(task_spec: Any) -> dict[str, Any]:
@@ -124,23 +161,27 @@ def task_extensions(task_spec: Any) -> dict[str, Any]:
     return {**extensions, **properties}
 
 
-def _files_used(parser: SpiffBpmnParser, process_ids: Iterable[str]) -> set[str]:
-    """Return the names of the BPMN and DMN files the given processes are built from."""
+def _files_used(parser: SpiffBpmnParser, process_ids: Iterable[str]) -> tuple[set[str], set[str]]:
+    """Return the names of the BPMN and DMN files the given processes are built from, and the ids of
+    the decisions they use."""
     files: set[str] = set()
+    decisions: set[str] = set()
     for process_id in process_ids:
         process_parser = parser.get_process_parser(process_id)
         files.add(process_parser.filename)
         for node in process_parser.xpath(".//bpmn:businessRuleTask"):
-            decision = parser.dmn_parsers.get(BusinessRuleTaskParser.get_decision_ref(node))
+            ref = BusinessRuleTaskParser.get_decision_ref(node)
+            decision = parser.dmn_parsers.get(ref)
             if decision is not None:
                 files.add(decision.filename)
-    return files
+                decisions.add(ref)
+    return files, decisions
 
 
-def _checksum(paths: Iterable[Path]) -> str:
+def _checksum(contents: Iterable[bytes]) -> str:
     """Return the SHA-256 over the sorted, length-prefixed contents of the files."""
     digest = hashlib.sha256()
-    for content in sorted(path.read_bytes() for path in paths):
+    for content in sorted(contents):
         digest.update(len(content).to_bytes(8, "big"))
         digest.update(content)
     return digest.hexdigest()
@@ -200,11 +241,14 @@ class ProcessEngine:
                     found[path.name] = path
         return found
 
-    def deploy_all(self) -> list[DeployedProcess]:
-        """Parse and validate every file; return one DeployedProcess per executable process."""
+    def deploy_all(self, overrides: Mapping[str, bytes] | None = None) -> list[DeployedProcess]:
+        """Parse and validate every file; return one DeployedProcess per executable process.
+        `overrides` replaces files' contents by name (the routing tables' current versions)."""
         files = self.files()
+        overrides = {name: content for name, content in (overrides or {}).items() if name in files}
         paths = [files[name] for name in sorted(files)]
-        parser = create_parser([p for p in paths if p.suffix == ".bpmn"], [p for p in paths if p.suffix == ".dmn"])
+        parser = create_parser([p for p in paths if p.suffix == ".bpmn"], [p for p in paths if p.suffix == ".dmn"],
+                               overrides)
         serializer = _serializer()
         deployed = []
         for key in sorted(parser.get_process_ids()):
@@ -217,10 +261,11 @@ class ProcessEngine:
                 "spec": serializer.to_dict(spec),
                 "subprocess_specs": {k: serializer.to_dict(v) for k, v in subprocess_specs.items()},
             }
-            used = _files_used(parser, [key, *subprocess_specs])
-            checksum = _checksum(files[name] for name in used)
+            used, decisions = _files_used(parser, [key, *subprocess_specs])
+            checksum = _checksum(overrides[name] if name in overrides else files[name].read_bytes() for name in used)
             spec_json = json.dumps(spec_dict, sort_keys=True, separators=(",", ":"))
-            deployed.append(DeployedProcess(key, spec.description or key, checksum, spec_json))
+            deployed.append(DeployedProcess(key, spec.description or key, checksum, spec_json,
+                                            tuple(sorted(decisions))))
         return deployed
 
     def start(self, spec_json: str, data: dict[str, Any] | None = None) -> Run:

@@ -96,6 +96,42 @@ class Unit(Base):
     name_ru: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str] = mapped_column(String(300))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    kind: Mapped[str] = mapped_column(String(20), default="office", server_default="office")
+    # units and users point at each other: the constraint is created after both tables (use_alter)
+    head_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", use_alter=True, name="fk_units_head_id_users"), index=True)
+    head: Mapped[User | None] = relationship(foreign_keys=[head_id], lazy="select")  # loaded when asked
+
+    def name_in(self, lang: str) -> str:
+        """The name in `lang` (kk, ru or en), or in another language when that one is empty."""
+        return pick_language({"kk": self.name_kk, "ru": self.name_ru, "en": self.name_en}, lang)
+
+
+class UnitMembership(Base):
+    """A stay of a person in a unit: from `started_at` until `ended_at` (empty while it lasts)."""
+    __tablename__ = "unit_memberships"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str | None] = mapped_column(String(80))
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id], lazy="joined")
+
+
+class UnitParentHistory(Base):
+    """A place of a unit in the tree: under `parent_id` (empty: at the top) from `started_at` (empty:
+    since before the history was kept) until `ended_at` (empty while it lasts)."""
+    __tablename__ = "unit_parent_history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str | None] = mapped_column(String(80))
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id], lazy="joined")
+    parent: Mapped[Unit | None] = relationship(foreign_keys=[parent_id], lazy="joined")
 
 
 class User(Base):
@@ -120,7 +156,9 @@ class User(Base):
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
-    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id], lazy="joined")
+    # the units whose head this person is named (`Unit.head_id`)
+    headed_units: Mapped[list[Unit]] = relationship(foreign_keys="Unit.head_id", viewonly=True, lazy="select")
 
     @property
     def role_names(self) -> set[str]:
@@ -209,6 +247,27 @@ class ProcessDefinition(Base):
     checksum: Mapped[str] = mapped_column(String(64))
     spec_json: Mapped[str] = mapped_column(Text)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the version of each decision table it was built with: {"approver_routing": 2} (migration 0015)
+    decisions: Mapped[dict | None] = mapped_column(JSON)
+
+
+class DecisionVersion(Base):
+    """One version of a decision table (a routing table): shipped with a release (`source` "file") or
+    saved by an administrator ("admin"). Never changed nor deleted; processes deployed after it use it."""
+
+    __tablename__ = "decision_versions"
+    __table_args__ = (UniqueConstraint("decision", "version", name="uq_decision_versions_decision_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    checksum: Mapped[str] = mapped_column(String(64))  # SHA-256 of content
+    content: Mapped[str] = mapped_column(Text)  # the DMN document
+    file_name: Mapped[str] = mapped_column(String(200))  # the DMN file it replaces in deployments
+    file_checksum: Mapped[str] = mapped_column(String(64))  # the shipped file this version was based on
+    source: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Instance(Base):

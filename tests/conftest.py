@@ -45,7 +45,8 @@ if PG_URL and os.environ.get("PYTEST_XDIST_WORKER"):
     PG_URL = _worker_database(PG_URL, os.environ["PYTEST_XDIST_WORKER"])
     os.environ["KELISIM_DATABASE_URL"] = PG_URL  # the tests and the servers they start use the worker's
 DEMO_PASSWORD = "kelisim-demo"
-KEEP = ("units", "users", "user_roles", "process_definitions", "documents", "policy_editions", "policy_clauses")
+KEEP = ("units", "users", "user_roles", "process_definitions", "documents", "policy_editions", "policy_clauses",
+        "unit_memberships", "unit_parent_history", "decision_versions")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -68,7 +68,11 @@ def _install_views(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(audit_views.bp)
+    # these add their pages (routing tables, units) to the administration blueprint, before it is registered
+    from web import routing_views, unit_views  # noqa: F401
+
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(routing_views.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer-token API: cookies never authenticate it
     from web import admin_api, people_views
@@ -76,6 +80,14 @@ def _install_views(app: Flask) -> None:
     app.register_blueprint(people_views.bp)
     app.register_blueprint(admin_api.bp)
     csrf.exempt(admin_api.bp)  # the JSON API's administration part: bearer tokens too
+    from web import unit_api
+
+    app.register_blueprint(unit_api.bp)
+    csrf.exempt(unit_api.bp)  # the JSON API's units: bearer tokens too
+    from web import routing_api
+
+    app.register_blueprint(routing_api.bp)
+    csrf.exempt(routing_api.bp)  # the JSON API's routing tables: bearer tokens too
     from web import absence_api, absence_views
 
     app.register_blueprint(absence_views.bp)
@@ -85,7 +97,12 @@ def _install_views(app: Flask) -> None:
     app.jinja_loader = process_pages.fragment_loader(app.jinja_loader)
     from web.labels import ProcessLabels
 
-    app.jinja_env.globals.update(process_nav=nav, labels=ProcessLabels())
+    app.jinja_env.globals.update(process_nav=nav, labels=ProcessLabels(), has_endpoint=_has_endpoint)
+
+
+def _has_endpoint(name: str) -> bool:
+    """Whether a page exists (a template links to it only then, e.g. the administration's sub-navigation)."""
+    return name in current_app.view_functions
 
 
 def _install_date_filters(app: Flask) -> None:

@@ -7,7 +7,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from forms.validate import N_, Message
-from processes.usecases import admin, calendar, deploy, people
+from processes.usecases import admin, calendar, cases, deploy, people, units
 from processes.usecases.errors import Invalid
 from web import messages
 from web.admin_api import password_link
@@ -19,10 +19,49 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.get("/")
 @login_required
 def index():
+    """The overview: instances stopped by an error, e-mail delivery."""
     c = ctx()
-    return render_template("admin.html", users=admin.list_users(c), days=calendar.list_days(c), errors={},
-                           failed=admin.instances_in_error(c), mails=admin.mail_problems(c),
-                           mail_on=c.services.settings.smtp is not None, start_roles=admin.start_roles(c),
+    return render_template("admin.html", failed=admin.instances_in_error(c), mails=admin.mail_problems(c),
+                           mail_on=c.services.settings.smtp is not None)
+
+
+PAGE_SIZE = 50
+
+
+@bp.get("/people", endpoint="people")
+@login_required
+def people_list():
+    """Accounts: searched by name or username, active or disabled ones, a page at a time."""
+    c = ctx()
+    q, status = request.args.get("q", "")[:200], request.args.get("status", "")
+    status = status if status in ("active", "disabled") else ""
+    found = people.search_users(c, q=q, status=status, after=request.args.get("after") or None, limit=PAGE_SIZE)
+    return render_template("admin_people.html", users=found.users, next_after=found.next_after, q=q,
+                           status=status, paged=bool(request.args.get("after")))
+
+
+@bp.get("/cases", endpoint="cases")
+@login_required
+def cases_list():
+    """Every case, newest first, filtered by process, status and text, a page at a time."""
+    c = ctx()
+    before_arg = request.args.get("before", "")
+    before = int(before_arg) if before_arg.isdigit() and len(before_arg) < 12 else None
+    flt = cases.CaseFilter(process=request.args.get("process", "")[:64],
+                           status=request.args.get("status", "")[:16], q=request.args.get("q", "")[:200])
+    found = cases.search(c, flt, before=before, limit=PAGE_SIZE)
+    return render_template("admin_cases.html", cases=found.cases, next_before=found.next_before, flt=flt,
+                           statuses=cases.STATUSES, processes=deploy.list_current(c.session),
+                           paged=before is not None)
+
+
+@bp.get("/settings")
+@login_required
+def settings():
+    """Who may start a process, and the working-day calendar."""
+    c = ctx()
+    admin.require_admin(c)
+    return render_template("admin_settings.html", days=calendar.list_days(c), start_roles=admin.start_roles(c),
                            role_choices=admin.known_roles(c), processes=deploy.list_current(c.session))
 
 
@@ -86,7 +125,9 @@ def _user_page(c, user, *, errors=None, disable_errors=None, reason: str = "", l
         errors=messages.field_errors(errors.errors) if errors else {},
         summary=messages.summary(errors.errors) if errors else {}, role_choices=people.assignable_roles(c),
         areas=people.AREAS, units=people.units(c), password_link=link, reason=reason,
-        disable_errors=messages.field_errors(disable_errors.errors) if disable_errors else {}), status
+        disable_errors=messages.field_errors(disable_errors.errors) if disable_errors else {},
+        disabled=people.disabling(c, user) if user is not None else None,
+        unit_history=units.person_memberships(c, user) if user is not None else []), status
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -147,14 +188,14 @@ def requeue_mail(mail_id: int):
 @login_required
 def allow_start():
     admin.allow_start(ctx(), request.form.get("process", ""), request.form.get("role", ""))
-    return redirect(url_for("admin.index", done=1))
+    return redirect(url_for("admin.settings", done=1))
 
 
 @bp.post("/start-roles/<process_key>/<role>/remove")
 @login_required
 def disallow_start(process_key: str, role: str):
     admin.disallow_start(ctx(), process_key, role)
-    return redirect(url_for("admin.index", done=1))
+    return redirect(url_for("admin.settings", done=1))
 
 
 @bp.post("/calendar")
@@ -167,7 +208,7 @@ def set_day():
     except ValueError as exc:
         raise Invalid({"day": Message(N_("Not a valid date."))}) from exc
     calendar.set_day(c, day, request.form.get("kind", ""), request.form.get("note", ""))
-    return redirect(url_for("admin.index", done=1))
+    return redirect(url_for("admin.settings", done=1))
 
 
 @bp.post("/calendar/<day>/clear")
@@ -180,4 +221,4 @@ def clear_day(day: str):
     except ValueError as exc:
         raise Invalid({"day": Message(N_("Not a valid date."))}) from exc
     calendar.clear_day(c, parsed)
-    return redirect(url_for("admin.index", done=1))
+    return redirect(url_for("admin.settings", done=1))

@@ -51,6 +51,7 @@ def instance_json(c, inst: Instance) -> dict[str, Any]:
         "id": inst.id, "process_key": inst.process_key, "status": inst.status, "outcome": inst.outcome,
         "title": inst.title, "created_at": _iso(inst.created_at), "started_by": inst.started_by.username,
         "due_at": _iso(inst.due_at), "due_day": _day(inst.due_at), "version": inst.definition.version,
+        "routing": dict(inst.definition.decisions or {}),  # the routing tables' versions it follows (issue 12)
         "tasks": [task_json(t) for t in instances.ready_tasks(c, inst, mine_only=False)],
         "documents": [{"id": d.id, "kind": d.kind, "title": d.title, "reg_number": d.reg_number,
                        "verification_code": d.verification_code, "sha256": d.sha256}
@@ -227,6 +228,14 @@ def return_task(task_id: str):
     if "data" in body and not isinstance(body["data"], dict):
         abort(400, description="\"data\" must be an object.")
     return jsonify(task_json(flow.return_task(ctx(), task_id, body.get("comment"), body.get("data"))))
+
+
+@bp.post("/v1/tasks/<task_id>/recall")
+@api_auth
+def recall_task(task_id: str):
+    """The holder takes back a task a colleague is preparing: {"comment": "…"} (optional)."""
+    body = _flow_body({"comment"})
+    return jsonify(task_json(flow.recall(ctx(), task_id, body.get("comment"))))
 
 
 @bp.post("/v1/instances/<id:instance_id>/cancel")

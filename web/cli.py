@@ -346,6 +346,61 @@ def user_reset_link(username: str, admin_name: str | None) -> None:
     click.echo(f"password link for {username} (24 hours, once): {_link(rt, token)}")
 
 
+@main.group()
+def unit() -> None:
+    """Unit commands: the tree of faculties, departments and offices."""
+
+
+@unit.command("list")
+@AS_ADMIN
+def unit_list(admin_name: str | None) -> None:
+    """Print the tree of units: code, kind, head, members, name (indented under its parent)."""
+    from processes.usecases import units
+
+    _rt_, run = _people(admin_name)
+
+    def rows(ctx, operator: bool):
+        return [(r.depth, r.unit.code, r.unit.kind, r.head.username if r.head else "-", r.members, r.unit.name_en
+                 or r.unit.name_kk) for r in units.tree(ctx, "en", operator=operator)]
+
+    for depth, code, kind, head, members, name in run(rows):
+        click.echo(f"{'  ' * depth}{code:<{24 - 2 * min(depth, 8)}} {kind:<11} {head:<20} {members:>4}  {name}")
+
+
+@unit.command("create")
+@click.argument("code")
+@click.option("--name", "name_kk", required=True, help="the name in Kazakh")
+@click.option("--name-ru", default="", help="the name in Russian")
+@click.option("--name-en", default="", help="the name in English")
+@click.option("--kind", required=True, type=click.Choice(["university", "faculty", "department", "office"]))
+@click.option("--parent", default="", help="the parent unit's code (none: at the top)")
+@click.option("--head", default="", help="the head's username")
+@AS_ADMIN
+def unit_create(code: str, name_kk: str, name_ru: str, name_en: str, kind: str, parent: str, head: str,
+                admin_name: str | None) -> None:
+    """Create a unit (audited as unit_created)."""
+    from processes.usecases import units
+
+    _rt_, run = _people(admin_name)
+    body = {"code": code, "name": {"kk": name_kk, "ru": name_ru, "en": name_en}, "kind": kind, "parent": parent,
+            "head": head}
+    created = run(lambda ctx, operator: units.create_unit(ctx, body, operator=operator).code)
+    click.echo(f"created unit {created}")
+
+
+@unit.command("move")
+@click.argument("code")
+@click.argument("parent", required=False, default="")
+@AS_ADMIN
+def unit_move(code: str, parent: str, admin_name: str | None) -> None:
+    """Place the unit CODE under PARENT (left out: at the top); its place before stays in its history."""
+    from processes.usecases import units
+
+    _rt_, run = _people(admin_name)
+    run(units.move_unit, code, parent)
+    click.echo(f"moved {code} under {parent}" if parent else f"moved {code} to the top")
+
+
 def _add_process_commands() -> None:
     """Commands a process brings (``web/<process_key>/cli.py`` with a click group ``commands``)."""
     web_dir = os.path.dirname(__file__)
@@ -358,3 +413,99 @@ _add_process_commands()
 
 if __name__ == "__main__":
     main()
+
+
+@main.group()
+def routing() -> None:
+    """Routing tables: who approves what (issue 12)."""
+
+
+def _routing(admin_name: str | None, fn, *args):
+    """Run a routing use case in one transaction, as the named account (default: the first administrator)."""
+    from processes.usecases.context import Ctx
+    from processes.usecases.errors import DomainError, Invalid
+
+    rt = _rt()
+    try:
+        with transaction(rt.factory) as session:
+            actor = accounts.find_user(session, admin_name) if admin_name else _first_admin(session)
+            if actor is None:
+                raise click.ClickException(f"no user {admin_name}" if admin_name else "no active administrator")
+            return fn(Ctx(session=session, services=rt.services, user=actor), *args)
+    except Invalid as exc:
+        raise click.ClickException("; ".join(f"{k}: {m.render()}" for k, m in exc.errors.items())) from exc
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _first_admin(session):
+    from sqlalchemy import select
+
+    from storage.models import User, UserRole
+
+    return session.execute(select(User).join(UserRole).where(UserRole.role == "admin", User.is_active.is_(True))
+                           .order_by(User.id).limit(1)).scalar_one_or_none()
+
+
+@routing.command("list")
+@AS_ADMIN
+def routing_list(admin_name: str | None) -> None:
+    """The routing tables and their version in force."""
+    from processes.usecases import routing_tables
+
+    for o in _routing(admin_name, routing_tables.overview):
+        who = o.current.created_by or "shipped"
+        click.echo(f"{o.spec.decision:<22} {o.kind.key:<20} v{o.current.version}  {who}  "
+                   f"{o.current.created_at:%Y-%m-%d %H:%M}  {o.current.checksum[:16]}")
+
+
+@routing.command("show")
+@click.argument("decision")
+@AS_ADMIN
+def routing_show(decision: str, admin_name: str | None) -> None:
+    """The rules of the table in force: conditions per input, then the role."""
+    from processes.usecases import routing_tables
+
+    def show(c):
+        row = routing_tables.current(c, decision)
+        routing_tables.history(c, decision)  # readers only
+        return row, routing_tables.table(row)
+
+    row, table = _routing(admin_name, show)
+    click.echo(f"{decision} version {row.version} ({row.checksum})")
+    click.echo("rule  " + " | ".join(col.expression for col in table.inputs) + " -> role")
+    for rule in table.rules:
+        click.echo(f"{rule.id}  " + " | ".join(rule.inputs) + f" -> {routing_tables.role_of(rule)}")
+
+
+@routing.command("set")
+@click.argument("decision")
+@click.option("--rule", "changes", multiple=True, required=True, metavar="RULE_ID=ROLE",
+              help="give a rule another role, e.g. Rule_Finance=rector")
+@click.option("--reason", required=True, help="why the routing changes (kept with the version)")
+@AS_ADMIN
+def routing_set(decision: str, changes: tuple[str, ...], reason: str, admin_name: str | None) -> None:
+    """Save a new version of the table with the given rules pointing to other roles (--as names the
+    administrator making the change: it is theirs in the audit trail)."""
+    from processes.usecases import routing_tables
+
+    if not admin_name:
+        raise click.UsageError("name the administrator making the change with --as")
+
+    wanted = {}
+    for change in changes:
+        rule_id, sep, role = change.partition("=")
+        if not sep or not rule_id or not role:
+            raise click.BadParameter(f"{change!r}: write RULE_ID=ROLE", param_hint="--rule")
+        wanted[rule_id] = role
+
+    def save(c):
+        row = routing_tables.current(c, decision)
+        rules = [{"id": r.id, "inputs": list(r.inputs), "output": wanted.pop(r.id, routing_tables.role_of(r))}
+                 for r in routing_tables.table(row).rules]
+        if wanted:
+            raise click.BadParameter(f"no rule {', '.join(sorted(wanted))} in {decision}", param_hint="--rule")
+        return routing_tables.save(c, decision, rules, reason, row.version)
+
+    row = _routing(admin_name, save)
+    click.echo(f"{decision}: version {row.version} saved ({row.checksum[:16]})")

@@ -135,6 +135,8 @@ def _flow_paths() -> dict[str, Any]:
                                                    to={"type": "string", "description": "username"}, comment=text),
         "/api/v1/tasks/{id}/return": task_action("Return a task you were asked to prepare, with the draft",
                                                  comment=text, data={"type": "object"}),
+        "/api/v1/tasks/{id}/recall": task_action("Take back a task a colleague is preparing (its holder)",
+                                                 comment=text),
         "/api/v1/instances/{id}/cancel": {"post": {
             "summary": "Cancel a running case (administrators): status and outcome `cancelled`",
             "parameters": [id_param("id")], "requestBody": body(reason=text),
@@ -218,6 +220,14 @@ def document() -> dict[str, Any]:
 
     absence_paths, absence_schemas = absence_api.openapi_parts()
     extra_paths, extra_schemas = {**extra_paths, **absence_paths}, {**extra_schemas, **absence_schemas}
+    from web import unit_api
+
+    unit_paths, unit_schemas = unit_api.openapi_parts()
+    extra_paths, extra_schemas = {**extra_paths, **unit_paths}, {**extra_schemas, **unit_schemas}
+    from web import routing_api
+
+    routing_paths, routing_schemas = routing_api.openapi_parts()
+    extra_paths, extra_schemas = {**extra_paths, **routing_paths}, {**extra_schemas, **routing_schemas}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Kelisim API", "version": "1",

@@ -135,7 +135,7 @@ def _flow_view(c, row) -> dict:
     return {"claim": flow.may_claim(me, row), "release": flow.may_release(me, row),
             "reassign": reassign, "eligible": flow.eligible_assignees(c, row) if reassign else [],
             "delegate": delegating, "candidates": flow.delegate_candidates(c, row) if delegating else [],
-            "preparing": flow.is_delegate(me, row),
+            "preparing": flow.is_delegate(me, row), "recall": flow.may_recall(me, row),
             "prepared_by": flow.prepared_by(c, row) if row.draft is not None or row.delegation_comment else None}
 
 
@@ -182,6 +182,13 @@ def delegate_task(task_id: str):
     form = request.form
     return _flow_action(task_id, lambda c, row: flow.delegate(c, row.id, form.get("to", ""),
                                                               form.get("comment", "")))
+
+
+@bp.post("/tasks/<task_id>/recall")
+@login_required
+def recall_task(task_id: str):
+    form = request.form
+    return _flow_action(task_id, lambda c, row: flow.recall(c, row.id, form.get("recall_comment", "")))
 
 
 def _can_act(c, row) -> bool:

@@ -11,6 +11,7 @@ from forms.validate import N_, Message
 from processes.engine import Run, UserTask
 from processes.material_signoff.archive import READERS as ARCHIVE_READERS
 from processes.material_signoff.labels import LABELS
+from processes.material_signoff.routing import ROUTING
 from processes.material_signoff.sheet import (
     ChecklistLine,
     Reviewer,
@@ -56,6 +57,7 @@ class MaterialSignoff(ProcessKind):
     start_role = "employee"
     reg_prefix = "MS"
     accepted = {"pdf", "pptx", "docx", "png", "jpg", "jpeg", "mp4"}
+    routing = (ROUTING,)
     lane_roles = {"Unit": "employee", "Head of MCD": "mcd_head", "MCD specialist": "mcd_specialist",
                   "Management": "public_person"}
 

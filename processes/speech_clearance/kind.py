@@ -11,6 +11,7 @@ from forms.validate import N_, Message
 from processes.engine import FiredTimer, Run, UserTask
 from processes.speech_clearance.certificate import Certificate, render_certificate
 from processes.speech_clearance.labels import LABELS
+from processes.speech_clearance.routing import ROUTING
 from processes.textdiff import word_diff
 from processes.university_time import start_of_day_utc
 from processes.usecases import files, notifications, numbering
@@ -48,6 +49,7 @@ class SpeechClearance(ProcessKind):
     start_role = "employee"
     lane_roles = {"Employee": "employee", "Public person": "public_person"}
     accepted = {"pdf", "docx", "doc", "odt", "rtf", "txt"}
+    routing = (ROUTING,)
 
     def clause(self, task_name: str) -> str | None:
         return "§8.6"

@@ -24,7 +24,7 @@ from sqlalchemy import or_, select
 from forms.validate import N_, Message
 from processes.catalog import kinds
 from processes.university_time import today_local
-from processes.usecases import notifications
+from processes.usecases import notifications, units
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Conflict, Forbidden, Invalid, NotFound, denied
 from storage import accounts, audit
@@ -43,7 +43,7 @@ def may_manage(actor: User, user: User) -> bool:
     """The person themself, an administrator, or the head of the person's unit."""
     if actor.id == user.id or ADMIN in actor.role_names:
         return True
-    return UNIT_HEAD in actor.role_names and actor.unit_id is not None and actor.unit_id == user.unit_id
+    return user.unit_id is not None and user.unit_id in units.headed_unit_ids(actor, roles=(UNIT_HEAD,))
 
 
 def manageable_users(ctx: Ctx) -> list[User]:
@@ -52,8 +52,10 @@ def manageable_users(ctx: Ctx) -> list[User]:
     query = select(User).where(User.is_active.is_(True)).order_by(User.full_name)
     if ADMIN in me.role_names:
         return list(ctx.session.execute(query).scalars())
-    if UNIT_HEAD in me.role_names and me.unit_id is not None:
-        return list(ctx.session.execute(query.where(or_(User.unit_id == me.unit_id, User.id == me.id))).scalars())
+    headed = units.headed_unit_ids(me, roles=(UNIT_HEAD,))
+    if headed:
+        return list(ctx.session.execute(query.where(or_(User.unit_id.in_(sorted(headed)), User.id == me.id)))
+                    .scalars().unique())
     return [me]
 
 

@@ -25,8 +25,11 @@ HEAD_ROLES = frozenset({"unit_head", "mcd_head"})
 def heads_queue(user: User, role: str) -> bool:
     """Whether the user heads the unit that owns the role's queue (``QUEUE_UNITS``)."""
     unit = QUEUE_UNITS.get(role.partition(":")[0])
-    return (unit is not None and user.unit is not None and user.unit.code == unit
-            and bool(user.role_names & HEAD_ROLES))
+    if unit is None or not user.is_active:
+        return False
+    if user.unit is not None and user.unit.code == unit and user.role_names & HEAD_ROLES:
+        return True
+    return any(headed.code == unit for headed in user.headed_units)  # named the unit's head (units.is_head_of)
 
 
 

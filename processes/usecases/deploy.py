@@ -1,30 +1,43 @@
 """Deploy the BPMN files as versioned process definitions; running instances keep theirs."""
 from __future__ import annotations
 
+import hashlib
+import json
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from forms.validate import N_
 from processes import catalog
 from processes.engine import ProcessEngine
+from processes.usecases import routing_tables
 from processes.usecases.errors import NotFound
 from storage.models import ProcessDefinition
 
 
 def deploy(session: Session, engine: ProcessEngine) -> list[ProcessDefinition]:
-    """Store each process whose files changed as a new version; return the latest versions."""
+    """Store each process whose files or routing tables changed as a new version; return the latest
+    versions. The routing tables are taken in their version in force (`routing_tables`), which each
+    deployed version records in `decisions`."""
+    overrides = routing_tables.sync_with_files(session, engine)
+    in_force = routing_tables.versions_in_force(session)
     latest = []
-    for proc in engine.deploy_all():
+    for proc in engine.deploy_all(overrides):
         catalog.kind_of(proc.key)  # a BPMN process without its process kind is an installation error
+        # the versions of its routing tables are part of what is deployed: going back to an earlier
+        # table is a new version of the process, not the old one again
+        tables = {d: in_force[d] for d in proc.decisions if d in in_force}
+        checksum = proc.checksum if not tables else hashlib.sha256(
+            f"{proc.checksum}:{json.dumps(tables, sort_keys=True)}".encode()).hexdigest()
         row = session.execute(select(ProcessDefinition).where(
-            ProcessDefinition.key == proc.key, ProcessDefinition.checksum == proc.checksum)).scalar_one_or_none()
+            ProcessDefinition.key == proc.key, ProcessDefinition.checksum == checksum)).scalar_one_or_none()
         if row is None:
             top = session.execute(select(func.max(ProcessDefinition.version))
                                   .where(ProcessDefinition.key == proc.key)).scalar_one()
             row = ProcessDefinition(key=proc.key, name=proc.name, version=(top or 0) + 1,
-                                    checksum=proc.checksum, spec_json=proc.spec_json)
+                                    checksum=checksum, spec_json=proc.spec_json, decisions=tables or None)
             session.add(row)
-            session.flush()
+        session.flush()
         latest.append(row)
     return latest
 

@@ -111,6 +111,7 @@ def claim(ctx: Ctx, task_id: str) -> InboxTask:
     audit.append(ctx.session, ctx.actor, "task_claimed", instance_id=task.instance_id, task=task.name,
                  object=f"task:{task.id}", data={"role": task.role, "assignee": me.username},
                  request_id=ctx.request_id)
+    _tell_queue(ctx, task, "task_claimed", by=me.full_name)  # it left their queue
     _touch(ctx, task)
     return task
 
@@ -132,6 +133,7 @@ def release(ctx: Ctx, task_id: str) -> InboxTask:
     audit.append(ctx.session, ctx.actor, "task_released", instance_id=task.instance_id, task=task.name,
                  object=f"task:{task.id}", data={"role": task.role, "assignee": None, "released_by": me.username},
                  request_id=ctx.request_id)
+    _tell_queue(ctx, task, "task_released", by=me.full_name)  # it is back in their queue
     _touch(ctx, task)
     return task
 
@@ -200,6 +202,35 @@ def delegate(ctx: Ctx, task_id: str, to: Any, comment: Any) -> InboxTask:
                  data={"holder": me.username, "to": target.username, "comment": comment},
                  request_id=ctx.request_id)
     _tell(ctx, target.id, task, "task_delegated", holder=me.full_name, comment=comment)
+    _touch(ctx, task)
+    return task
+
+
+def may_recall(user: User, task: InboxTask) -> bool:
+    """The holder, while the colleague they asked has not returned the task."""
+    return (task.state == TaskState.READY.value and task.assignee_id == user.id
+            and task.delegated_to_id is not None)
+
+
+def recall(ctx: Ctx, task_id: str, comment: Any) -> InboxTask:
+    """The holder takes back a task before the colleague they asked returns it: the colleague can no longer
+    prepare it and is told; what was prepared before stays (the task's draft and the audit trail keep it).
+    Audited `task_recalled`. Not the holder → 403; not delegated (or returned already) or completed → 409."""
+    task = _locked(ctx, task_id, "recall")
+    me = ctx.me
+    if task.assignee_id != me.id:
+        raise denied(Forbidden(N_("Only the holder of this task may take it back.")), f"task:{task_id}", "recall")
+    if task.delegated_to_id is None:
+        raise Conflict(N_("Nobody is preparing this task: there is nothing to take back."))
+    comment = _text(comment, "comment", None)
+    colleague = task.delegated_to
+    task.delegated_to_id, task.delegated_at, task.delegation_comment = None, None, None
+    audit.append(ctx.session, ctx.actor, "task_recalled", instance_id=task.instance_id, task=task.name,
+                 object=f"task:{task.id}", comment=comment or None,
+                 data={"holder": me.username, "from": colleague.username if colleague else None,
+                       "comment": comment, "draft": task.draft or {}}, request_id=ctx.request_id)
+    if colleague is not None:
+        _tell(ctx, colleague.id, task, "task_recalled", by=me.full_name, comment=comment)
     _touch(ctx, task)
     return task
 
@@ -351,3 +382,12 @@ def _person(ctx: Ctx, username: Any, field: str) -> User:
 
 def _tell(ctx: Ctx, user_id: int, task: InboxTask, kind: str, **params: Any) -> None:
     notifications.notify(ctx, user_id, task.instance, kind, title=task.instance.title or "", **params)
+
+
+def _tell_queue(ctx: Ctx, task: InboxTask, kind: str, **params: Any) -> None:
+    """Tell the other active holders of the task's queue role (not the one acting, nor the submitter, who
+    never acts on their own submission) that the task left their queue or came back to it."""
+    me = ctx.me
+    for user in holders(ctx.session, task.role or ""):
+        if user.id != me.id and not _own_submission(user, task):
+            _tell(ctx, user.id, task, kind, **params)

@@ -38,6 +38,32 @@ class Labels:
     due_note: str = ""  # what the case's due date is, shown beside it (e.g. "10 working days, §11.2")
 
 
+@dataclass(frozen=True)
+class RoutingCase:
+    """One situation a routing table decides: a key, its label (English msgids, joined with " + " when
+    several), and the process data the table sees."""
+
+    key: str
+    labels: tuple[str, ...]
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RoutingSpec:
+    """A decision table of a process that administrators edit (issue 12, point 3): what each column may
+    hold and the situations it must decide, each by exactly one rule."""
+
+    decision: str  # the DMN decision id, e.g. "approver_routing"
+    title: str  # msgid: "Who clears a speech text"
+    clause: str  # the policy clauses it carries out
+    inputs: Mapping[str, str]  # DMN input id -> msgid of its column heading
+    entries: Mapping[str, tuple[tuple[str, str], ...]]  # DMN input id -> (entry text, msgid) choices
+    roles: tuple[str, ...]  # the roles an output may name (`vice_rector:finance`)
+    cases: tuple[RoutingCase, ...]
+    output_label: str = "Approver"  # msgid of the output column
+    question: str = ""  # msgid: "Who would clear a speech text …"
+
+
 class ProcessKind:
     """Default behaviour; each process subclasses what it needs, and its package exports one
     instance as ``KIND`` (found by ``processes.catalog``)."""
@@ -62,6 +88,7 @@ class ProcessKind:
     # a role queue hides the instances the user started (nobody reviews their own submission);
     # off for clerical processes where the same office records incoming requests and dispatches
     separate_duties: bool = True
+    routing: tuple[RoutingSpec, ...] = ()  # its decision tables that administrators edit
 
     def clause(self, task_name: str) -> str | None:
         """The policy clause a task of this process carries out (for the audit trail)."""

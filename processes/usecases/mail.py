@@ -38,6 +38,12 @@ TEXTS = {
                        N_("%(holder)s asks you to prepare “%(title)s”. Comment: %(comment)s")),
     "task_returned": (N_("Kelisim: a task was returned prepared"),
                       N_("%(by)s prepared “%(title)s” and returned it to you. Comment: %(comment)s")),
+    "task_claimed": (N_("Kelisim: a task left your queue"),
+                     N_("%(by)s took “%(title)s” from the queue: it has left your queue.")),
+    "task_released": (N_("Kelisim: a task is back in your queue"),
+                      N_("%(by)s put “%(title)s” back in the queue: you can take it.")),
+    "task_recalled": (N_("Kelisim: a task was taken back"),
+                      N_("%(by)s took back “%(title)s”: you no longer need to prepare it. Comment: %(comment)s")),
     "cancelled": (N_("Kelisim: case cancelled"),
                   N_("“%(title)s” was cancelled by the administrator. Reason: %(reason)s")),
 }

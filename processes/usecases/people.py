@@ -11,15 +11,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from forms.validate import N_, Message
+from processes.usecases import units as unit_tree
 from processes.usecases.admin import ADMIN, require_admin
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Conflict, DomainError, Invalid, NotFound, TooManyAttempts
 from storage import accounts, audit
-from storage.models import PasswordLink, Unit, User, UserRole
+from storage.models import AuditEvent, PasswordLink, Unit, User, UserRole
 
 # The roles the processes know (their own starters, routing and access rules); roles some account
 # already holds are offered too.
@@ -227,6 +228,58 @@ def get_user(ctx: Ctx, username: str) -> User:
     return _find(ctx, username)
 
 
+@dataclass(frozen=True)
+class UserPage:
+    users: list[User]
+    next_after: str | None  # the username to continue after, None on the last page
+
+
+def search_users(ctx: Ctx, *, q: str = "", status: str = "", after: str | None = None,
+                 limit: int = 50) -> UserPage:
+    """One page of accounts by username: those whose username or name (in any language) contains `q`,
+    `status` "active" or "disabled" (else all), after the username `after`."""
+    require_admin(ctx)
+    query = select(User).order_by(User.username)
+    text = " ".join(q.split())[:MAX_TEXT]
+    if text:
+        like = f"%{text}%"
+        query = query.where(or_(User.username.ilike(like), User.full_name.ilike(like),
+                                User.full_name_ru.ilike(like), User.full_name_en.ilike(like)))
+    if status == "active":
+        query = query.where(User.is_active.is_(True))
+    elif status == "disabled":
+        query = query.where(User.is_active.is_(False))
+    if after:
+        query = query.where(User.username > after)
+    rows = list(ctx.session.execute(query.limit(limit + 1)).scalars().unique())
+    return UserPage(rows[:limit], rows[limit - 1].username if len(rows) > limit else None)
+
+
+@dataclass(frozen=True)
+class Disabling:
+    reason: str | None
+    by: str | None  # the full name of whoever disabled the account (their username when no longer known)
+    at: Any
+
+
+def disabling(ctx: Ctx, user: User) -> Disabling | None:
+    """Why, by whom and when a disabled account was disabled (its latest `user_disabled` audit entry)."""
+    require_admin(ctx)
+    if user.is_active:
+        return None
+    found = audit.entries(ctx.session, AuditEvent.object == f"user:{user.username}",
+                          AuditEvent.action == "user_disabled", newest_first=True, limit=1)
+    if not found:
+        return Disabling(None, None, None)
+    entry = found[0]
+    by = None
+    if entry.actor:
+        actor = accounts.find_user(ctx.session, entry.actor)
+        by = actor.full_name if actor else entry.actor
+    reason = (entry.data or {}).get("reason")
+    return Disabling(reason if isinstance(reason, str) else None, by, entry.at)
+
+
 def _apply(user: User, person: Person) -> None:
     if person.full_name is not None:
         user.full_name = person.full_name["kk"]
@@ -269,6 +322,7 @@ def create_user(ctx: Ctx, body: Mapping[str, Any], *, operator: bool = False,
         raise Conflict(N_("An account with this username exists already.")) from exc
     _apply(user, person)
     ctx.session.flush()
+    unit_tree.record_membership(ctx, user, None, operator=operator)
     audit.append(ctx.session, _actor(ctx, operator), "user_created", object=f"user:{user.username}",
                  data={"after": snapshot(user)}, request_id=ctx.request_id)
     if password is not None and operator:
@@ -289,9 +343,10 @@ def update_user(ctx: Ctx, username: str, body: Mapping[str, Any]) -> User:
     person = validate(ctx, {k: v for k, v in body.items() if k in FIELDS - {"username"}}, creating=False)
     if person.roles is not None and user.id == ctx.me.id and ADMIN not in person.roles:
         raise Conflict(N_("You cannot take the administrator role from yourself."))
-    before = snapshot(user)
+    before, old_unit_id = snapshot(user), user.unit_id
     _apply(user, person)
     ctx.session.flush()
+    unit_tree.record_membership(ctx, user, old_unit_id)  # the move kept in the unit's history
     after = snapshot(user)
     changed = [k for k in after if before[k] != after[k]]
     if changed:

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import accounts, audit
-from storage.models import Unit
+from storage.models import Unit, UnitMembership, UnitParentHistory, User
 
 UNITS = [
     ("FE", "Инженерлік факультеті", "Инженерный факультет", "Faculty of Engineering", None),
@@ -18,6 +18,11 @@ UNITS = [
     ("AMD", "Оқу-әдістемелік басқармасы", "Учебно-методическое управление",
      "Academic-Methodological Department", None),
 ]
+
+# the kind of each demo unit and the username of its head (None: nobody named)
+UNIT_DETAILS = {"FE": ("faculty", "dean.engineering"), "FE-IS": ("department", "unit.head"),
+                "MCD": ("office", "mcd.head"), "RECTORATE": ("office", "rector"), "REGISTRY": ("office", None),
+                "AMD": ("office", "amd.head")}
 
 # username, full name, position (kk, ru, en), roles, unit, area, seniority (lower is more senior)
 USERS = [
@@ -91,6 +96,30 @@ def seed_demo(session: Session, password: str) -> int:
                              unit_id=units[unit].id if unit else None, area=area, seniority=seniority,
                              email=f"{username}@kineu.example")
         added += 1
+    _unit_details(session, units)
     if added:
         audit.append(session, audit.Actor.system(), "demo_seeded", data={"accounts": added})
     return added
+
+
+def _unit_details(session: Session, units: dict[str, Unit]) -> None:
+    """The demo units' kinds and heads where not set yet, and the history rows of what has none."""
+    for code, (kind, head) in UNIT_DETAILS.items():
+        unit = units.get(code)
+        if unit is None:
+            continue
+        if unit.kind != kind and unit.kind == "office":  # the default: set once, an administrator's choice stays
+            unit.kind = kind
+        if unit.head_id is None and head:
+            user = accounts.find_user(session, head)
+            if user is not None:
+                unit.head_id = user.id
+    placed = set(session.execute(select(UnitParentHistory.unit_id)).scalars())
+    for unit in units.values():
+        if unit.id not in placed:
+            session.add(UnitParentHistory(unit_id=unit.id, parent_id=unit.parent_id, started_at=None))
+    members = set(session.execute(select(UnitMembership.user_id)).scalars())
+    for user in session.execute(select(User).where(User.unit_id.is_not(None))).scalars().unique():
+        if user.id not in members:
+            session.add(UnitMembership(user_id=user.id, unit_id=user.unit_id, started_at=user.created_at))
+    session.flush()

@@ -38,7 +38,7 @@ def test_calendar_days_through_the_page(client, factory):
     with factory() as s:
         assert [(d.day.isoformat(), d.kind) for d in s.execute(select(CalendarDay)).scalars()] == [
             ("2026-10-10", "working")]
-    assert "Decree 1" in client.get("/admin/").get_data(as_text=True)
+    assert "Decree 1" in client.get("/admin/settings").get_data(as_text=True)  # the calendar's own page
     assert client.post("/admin/calendar/2026-10-10/clear", data={"csrf_token": token(client)}).status_code == 302
     with factory() as s:
         assert s.execute(select(CalendarDay)).scalars().all() == []

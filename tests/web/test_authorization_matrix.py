@@ -53,6 +53,7 @@ def api_calls(w):
         "api reassign": ("POST", f"/api/v1/tasks/{t}/reassign", {"to": "vr.academic", "reason": "r"}),
         "api delegate": ("POST", f"/api/v1/tasks/{t}/delegate", {"to": "employee2", "comment": "c"}),
         "api return": ("POST", f"/api/v1/tasks/{t}/return", {"comment": "c"}),
+        "api recall": ("POST", f"/api/v1/tasks/{t}/recall", {"comment": "c"}),  # nobody: the task is not delegated
         "api cancel": ("POST", f"/api/v1/instances/{i}/cancel", {"reason": "r"}),
     }
 
@@ -66,7 +67,7 @@ def page_calls(w):
         "page audit verify": ("GET", "/audit/verify"), "page audit csv": ("GET", f"/audit/events.csv?instance={i}"),
         "page claim": ("POST", f"/tasks/{t}/claim"), "page release": ("POST", f"/tasks/{t}/release"),
         "page reassign": ("POST", f"/tasks/{t}/reassign"), "page delegate": ("POST", f"/tasks/{t}/delegate"),
-        "page cancel": ("POST", f"/instances/{i}/cancel"),
+        "page cancel": ("POST", f"/instances/{i}/cancel"), "page recall": ("POST", f"/tasks/{t}/recall"),
     }
 
 
@@ -323,6 +324,10 @@ PEOPLE_PAGES = {
     "page link": ("POST", "/admin/users/employee2/password-link"),
     "page disable": ("POST", "/admin/users/employee2/disable"),
     "page enable": ("POST", "/admin/users/employee2/enable"),
+    # the administration's sub-pages
+    "page admin people": ("GET", "/admin/people?q=emp&status=active"),
+    "page admin cases": ("GET", "/admin/cases?status=running"),
+    "page admin settings": ("GET", "/admin/settings"),
 }
 
 
@@ -344,3 +349,70 @@ def test_people_matrix(client, username):
         else:
             assert response.status_code == 403, (username, name, response.status_code)
     assert client.get("/account/password").status_code == 200, username  # everyone's own password
+
+
+# --- units (issue 12, point 2): the administrator only ---
+
+UNITS_API = {
+    "list": ("GET", "/api/v1/admin/units", None),
+    "one": ("GET", "/api/v1/admin/units/FE-IS", None),
+    "history": ("GET", "/api/v1/admin/units/FE-IS/history", None),
+    "create": ("POST", "/api/v1/admin/units",
+               {"code": "M-NEW", "name": {"kk": "Жаңа бөлім"}, "kind": "office"}),
+    "edit": ("PATCH", "/api/v1/admin/units/AMD", {"name": {"kk": "Оқу-әдістемелік басқармасы", "en": "AMD"}}),
+    "move": ("PATCH", "/api/v1/admin/units/REGISTRY", {"parent": "RECTORATE"}),
+}
+UNITS_PAGES = {
+    "page units": ("GET", "/admin/units"), "page create": ("POST", "/admin/units"),
+    "page unit": ("GET", "/admin/units/FE-IS"), "page edit": ("POST", "/admin/units/FE-IS"),
+    "page move": ("POST", "/admin/units/FE-IS/move"),
+}
+
+
+@pytest.mark.parametrize("username", USERNAMES)
+def test_units_matrix(client, username):
+    headers = api_token(client, username)
+    for name, (method, url, body) in UNITS_API.items():
+        response = client.open(url, method=method, headers=headers, json=body)
+        ok = 200 <= response.status_code < 300
+        assert ok == (username == "admin"), (username, name, response.status_code)
+    login(client, username)
+    token = csrf_from(client.get("/inbox").get_data(as_text=True))
+    form = {"code": "P-NEW", "name_kk": "Жаңа", "kind": "department", "parent": "FE", "csrf_token": token}
+    for name, (method, url) in UNITS_PAGES.items():
+        response = client.get(url) if method == "GET" else client.post(url, data=form)
+        if username == "admin":
+            assert response.status_code in {200, 302}, (username, name, response.status_code)
+        else:
+            assert response.status_code == 403, (username, name, response.status_code)
+
+
+# --- routing tables (issue 12, point 3): administrators edit, auditors read, everyone asks who would approve
+ROUTING_READERS = {"admin", "auditor"}
+
+
+@pytest.mark.parametrize("username", USERNAMES)
+def test_routing_matrix(client, username):
+    headers = api_token(client, username)
+    reads = {"list": "/api/v1/admin/routing", "table": "/api/v1/admin/routing/approver_routing",
+             "version": "/api/v1/admin/routing/approver_routing/versions/1"}
+    for name, url in reads.items():
+        response = client.get(url, headers=headers)
+        assert (response.status_code == 200) == (username in ROUTING_READERS), (username, name, response.status_code)
+    explain = client.get("/api/v1/routing/approver_routing/explain?case=finance", headers=headers)
+    assert explain.status_code == 200, (username, "explain", explain.status_code)
+    if username != "admin":  # saving for real is covered in tests/web/test_routing_pages.py
+        saved = client.post("/api/v1/admin/routing/approver_routing/versions", headers=headers,
+                            json={"rules": [{"inputs": ["-", "-", "-"], "output": "rector"}], "reason": "r",
+                                  "base_version": 1})
+        assert saved.status_code == 403, (username, "save", saved.status_code)
+    login(client, username)
+    for url in ("/admin/routing", "/admin/routing/approver_routing", "/admin/routing/approver_routing/versions/1"):
+        response = client.get(url)
+        assert (response.status_code == 200) == (username == "admin"), (username, url, response.status_code)
+    assert client.get("/routing/who?decision=approver_routing&case=finance").status_code == 200
+    if username != "admin":
+        token = csrf_from(client.get("/routing/who").get_data(as_text=True))
+        response = client.post("/admin/routing/approver_routing", data={"csrf_token": token, "reason": "r",
+                                                                        "output-Rule_Finance": "rector"})
+        assert response.status_code == 403, (username, "page save", response.status_code)
