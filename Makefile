@@ -46,6 +46,8 @@ bench: install
 	$(BIN)/python bench/uploads.py
 	$(BIN)/python bench/policy_diff.py
 	$(BIN)/python bench/policy_pdf.py
+	$(BIN)/python bench/documents.py
+	$(BIN)/python bench/lists.py
 
 fuzz: install
 	$(BIN)/pip install -q 'schemathesis>=4,<5'

@@ -6,7 +6,7 @@ vr.finance approves → the certificate PDF is issued. Measured, in one run:
   (a)  the engine alone, in memory, with Run.dumps() + ProcessEngine.restore() around each action;
   (b)  the use-case layer on SQLite, each action in its own committed transaction (inbox, audit, PDF);
   (b') the same with the certificate rendering replaced by fixed bytes;
-  (c)  the JSON API of a `kelisim serve --no-worker` subprocess, one sequential client;
+  (c)  the JSON API of a `kelisim serve` subprocess (its worker renders the PDFs), one sequential client;
   (d)  the JSON API with concurrent clients for a fixed time, on SQLite and then on PostgreSQL.
 
 Then a comparison with peer engines measured earlier on a machine of this kind (PEERS below).
@@ -188,15 +188,34 @@ def _complete(ctx: Ctx, task_id: str, data: dict[str, Any]) -> tuple[str, str | 
     return inst.status, inst.outcome
 
 
-def usecase_instance(act: Actions, submitter: str = "employee") -> int:
-    """Run one full instance through the use cases in 4 transactions; return its id."""
+STEPS = ("start", "submit", "inbox", "approve", "render")  # (b)'s steps, each timed on its own
+
+
+def usecase_instance(act: Actions, submitter: str = "employee",
+                     steps: dict[str, list[float]] | None = None) -> int:
+    """Run one full instance through the use cases in 4 transactions; return its id. With ``steps``,
+    append each step's seconds to steps[name] (STEPS: the 4 transactions, then the PDF's render)."""
+    marks = [time.perf_counter()]
     instance_id, submit_id = act(submitter, _start)
+    marks.append(time.perf_counter())
     act(submitter, _complete, submit_id, submission())
+    marks.append(time.perf_counter())
     decide_id = act(APPROVER, _my_task, instance_id)
+    marks.append(time.perf_counter())
     result = act(APPROVER, _complete, decide_id, {"decision": "approve"})
+    marks.append(time.perf_counter())
     assert result == ("completed", "approved"), result
     render_pending(act.factory, act.services, instance_id)  # the PDF, after the commit, as the web layer does
+    marks.append(time.perf_counter())
+    if steps is not None:
+        for name, begin, end in zip(STEPS, marks, marks[1:], strict=False):
+            steps.setdefault(name, []).append(end - begin)
     return instance_id
+
+
+def step_medians(steps: dict[str, list[float]], warmup: int = 2) -> dict[str, float]:
+    """Median ms of each step, the warm-up instances left out."""
+    return {name: ms(statistics.median(samples[warmup:] or samples)) for name, samples in steps.items()}
 
 
 def usecase_setup(tmp: Path) -> Actions:
@@ -224,10 +243,14 @@ def has_certificate(act: Actions, instance_id: int) -> bool:
 def bench_usecases(tmp: Path, n: int) -> dict[str, Any]:
     """Measure (b) with the real certificate PDF and (b') with the rendering stubbed out."""
     act = usecase_setup(tmp)
-    with_pdf = timed_loop(n, lambda: usecase_instance(act))
+    pdf_steps: dict[str, list[float]] = {}
+    with_pdf = timed_loop(n, lambda: usecase_instance(act, steps=pdf_steps))
+    with_pdf["steps_ms"] = step_medians(pdf_steps)
     with_pdf["certificate_issued"] = has_certificate(act, usecase_instance(act))
+    stub_steps: dict[str, list[float]] = {}
     with mock.patch.object(speech, "render_certificate", return_value=STUB_PDF):
-        no_pdf = timed_loop(n, lambda: usecase_instance(act))
+        no_pdf = timed_loop(n, lambda: usecase_instance(act, steps=stub_steps))
+    no_pdf["steps_ms"] = step_medians(stub_steps)
     act.db.dispose()
     return {"with_pdf": with_pdf, "without_pdf": no_pdf, "transactions_per_instance": 4}
 
@@ -265,7 +288,7 @@ def tail(path: Path, lines: int = 40) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
+def wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 180.0) -> None:
     """Poll GET /healthz until it answers 200; raise with the log's tail if the server dies or hangs."""
     deadline = time.monotonic() + timeout
     with requests.Session() as http:
@@ -331,8 +354,9 @@ def running_server(tmp: Path, name: str, db_url: str | None) -> Iterator[Server]
     prepare_data(env, log)
     port = free_port()
     with log.open("ab") as out:
-        proc = subprocess.Popen([*kelisim_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
-                                 "--no-worker"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        # with its worker: the certificates are rendered in the background, as deployed
+        proc = subprocess.Popen([*kelisim_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_ready(base, proc, log)
@@ -404,15 +428,29 @@ def api_instance(client: ApiClient, submitter: str) -> int:
     return iid
 
 
-def api_certificate_issued(client: ApiClient, instance_id: int) -> bool:
-    """Return True when the instance lists a clearance certificate whose PDF downloads."""
-    inst = client.call("check", SUBMITTERS[0], "GET", f"/api/v1/instances/{instance_id}")
+def api_certificate_issued(client: ApiClient, instance_id: int, wait: float = 60.0) -> bool:
+    """Return True when the instance lists a clearance certificate whose PDF downloads (rendered in the
+    background: asked again while the download answers 409 with Retry-After, for up to `wait` seconds)."""
+    return certificate_ready_after(client, instance_id, wait) is not None
+
+
+def certificate_ready_after(client: ApiClient, instance_id: int, wait: float = 60.0,
+                            user: str = SUBMITTERS[0]) -> float | None:
+    """Seconds from now until the instance's certificate downloads as a PDF (as `user`, its submitter),
+    or None if it never does."""
+    t0 = time.perf_counter()
+    inst = client.call("check", user, "GET", f"/api/v1/instances/{instance_id}")
     docs = [d for d in inst["documents"] if d["kind"] == "clearance_certificate"]
     if not docs:
-        return False
-    pdf = client.http.get(f"{client.base}/api/v1/documents/{docs[0]['id']}", timeout=HTTP_TIMEOUT,
-                          headers={"Authorization": f"Bearer {client.tokens[SUBMITTERS[0]]}"})
-    return pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        return None
+    while True:
+        pdf = client.http.get(f"{client.base}/api/v1/documents/{docs[0]['id']}", timeout=HTTP_TIMEOUT,
+                              headers={"Authorization": f"Bearer {client.tokens[user]}"})
+        if pdf.status_code == 200 and pdf.content.startswith(b"%PDF"):
+            return time.perf_counter() - t0
+        if pdf.status_code != 409 or time.perf_counter() - t0 > wait:
+            return None
+        time.sleep(0.05)
 
 
 # --- (c) one sequential client --------------------------------------------------------------------
@@ -427,7 +465,9 @@ def bench_api_sequential(server: Server, n: int) -> dict[str, Any]:
     before = client.calls
     last = api_instance(client, SUBMITTERS[0])
     result["http_calls_per_instance"] = client.calls - before
-    result["certificate_issued"] = api_certificate_issued(client, last)
+    ready = certificate_ready_after(client, last)
+    result["certificate_issued"] = ready is not None
+    result["certificate_ready_ms"] = ms(ready) if ready is not None else None
     result["call_p50_ms"] = {k: ms(statistics.median(v)) for k, v in client.latencies.items()}
     client.http.close()
     return result
@@ -443,6 +483,7 @@ class Worker:
     submitter: str
     completed: int = 0
     exceptions: Counter[str] = field(default_factory=Counter)
+    last_instance: int | None = None
 
     def run(self, start: threading.Barrier, deadline_box: list[float]) -> None:
         """Run full instances until the deadline (or the count bound); count what fails."""
@@ -451,7 +492,7 @@ class Worker:
             if time.perf_counter() >= deadline_box[0]:
                 return
             try:
-                api_instance(self.client, self.submitter)
+                self.last_instance = api_instance(self.client, self.submitter)
                 self.completed += 1
             except ApiError:
                 pass  # counted by status code in the client
@@ -498,6 +539,11 @@ def bench_api_concurrent(server: Server, clients: int, seconds: float) -> dict[s
            for label in ("start", "complete_submit", "inbox", "complete_approve")}
     complete = lat["complete_submit"] + lat["complete_approve"]
     completed = sum(w.completed for w in workers)
+    # the certificates render in the background: how long after the load the last one is ready
+    owners = [w for w in workers if w.last_instance is not None]
+    last = max(owners, key=lambda w: w.last_instance or 0) if owners else None
+    last_ready = (certificate_ready_after(last.client, last.last_instance, wait=120.0, user=last.submitter)
+                  if last is not None and last.last_instance is not None else None)
     for worker in workers:
         worker.client.http.close()
     non_2xx = sum(count for code, count in statuses.items() if not code.startswith("2"))
@@ -510,6 +556,7 @@ def bench_api_concurrent(server: Server, clients: int, seconds: float) -> dict[s
         "p50_p95_ms": {k: [ms(percentile(v, 50)), ms(percentile(v, 95))] for k, v in lat.items() if v},
         "server_cpu_cores": round(server_cpu / elapsed, 2),
         "server_cpu_ms_per_instance": ms(server_cpu / completed) if completed else None,
+        "last_certificate_ready_s": round(last_ready, 2) if last_ready is not None else None,
     }
 
 
@@ -576,6 +623,8 @@ def print_usecases(fig: dict[str, Any]) -> None:
         ("(b) certificate issued", pdf["certificate_issued"]),
         ("(b') PDF rendering stubbed: median / p95 ms", f"{nopdf['median_ms']} / {nopdf['p95_ms']}"),
         ("(b') PDF rendering stubbed: instances/s", nopdf["per_s"]),
+        (f"(b) median ms per step: {' / '.join(STEPS)}", " / ".join(str(v) for v in pdf["steps_ms"].values())),
+        ("(b') the same, PDF rendering stubbed", " / ".join(str(v) for v in nopdf["steps_ms"].values())),
         ("    ⇒ certificate rendering ≈ ms", round(pdf["median_ms"] - nopdf["median_ms"], 2)),
     ])
 
@@ -588,6 +637,7 @@ def print_sequential(fig: dict[str, Any]) -> None:
         ("HTTP calls per instance", fig["http_calls_per_instance"]),
         ("server process CPU ms per instance", fig["server_cpu_ms_per_instance"]),
         ("certificate issued (GET instance + PDF)", fig["certificate_issued"]),
+        ("certificate ready after the approve, ms", fig.get("certificate_ready_ms")),
         ("median ms per call", fig["call_p50_ms"]),
     ])
 
@@ -603,6 +653,7 @@ def print_concurrent(name: str, fig: dict[str, Any]) -> None:
         ("p50 / p95 ms per call", fig["p50_p95_ms"]),
         ("server process CPU: cores busy / ms per instance",
          f"{fig['server_cpu_cores']} / {fig['server_cpu_ms_per_instance']}"),
+        ("last certificate ready, s after the load ended", fig.get("last_certificate_ready_s")),
     ])
     for message, count in fig["error_messages"].items():
         print(f"    {count}× {message}")

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,11 @@ class Form:
     def fields(self) -> list[str]:
         order = self.ui.get("ui:order") or list(self.schema["properties"])
         return [f for f in order if f in self.schema["properties"]]
+
+    @cached_property
+    def validator(self) -> Draft202012Validator:
+        """The schema's validator, built once per form (load_form keeps each form), not per submission."""
+        return Draft202012Validator(self.schema, format_checker=_FORMATS)
 
 
 class UnknownForm(LookupError):
@@ -138,7 +143,7 @@ def validate(form: Form, data: Any, *, today: date | None = None) -> tuple[dict,
     for key in data:
         if key not in props:
             errors[str(key)] = Message(N_("Unknown field."))
-    validator = Draft202012Validator(form.schema, format_checker=_FORMATS)
+    validator = form.validator
     for err in sorted(validator.iter_errors(data), key=lambda e: len(list(e.absolute_path))):
         if err.validator == "additionalProperties":
             prefix = _field_path(err)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import io
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -34,6 +35,7 @@ import jinja2
 import qrcode
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
+from PIL import Image
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -60,6 +62,10 @@ ASSET_TYPES = {
 KIB = 1024
 MIB = 1024 * 1024
 _SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
+# The templates' line breaks between tags: each would be a whitespace box for WeasyPrint to build,
+# style and drop (a tenth of a short document's time). User data never holds a raw "<" or ">"
+# (autoescaped) and no template separates inline elements by a line break, so nothing printed changes.
+_BETWEEN_TAGS = re.compile(r">[ \t]*\n\s*<")
 
 
 class AssetRefused(ValueError):
@@ -141,6 +147,21 @@ def qr_svg_data_uri(url: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("ascii")).decode("ascii")
 
 
+def qr_data_uri(url: str) -> str:
+    """Return a ``data:`` URI of a QR code that encodes ``url``: a 1-bit PNG, one pixel per module.
+
+    Documents draw it enlarged with ``image-rendering: pixelated`` (document.css): sharp modules,
+    and for WeasyPrint one small image instead of an SVG path to parse and draw on every render.
+    """
+    matrix = _qr_matrix(url)
+    size = len(matrix)
+    image = Image.new("1", (size, size), 1)
+    image.putdata([0 if dark else 1 for row in matrix for dark in row])
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
 def _qr_matrix(url: str) -> list[list[bool]]:
     """Encode ``url`` as QR modules (error correction M, 4-module quiet zone)."""
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
@@ -161,11 +182,14 @@ def _dark_runs(matrix: list[list[bool]]) -> Iterator[tuple[int, int, int]]:
                 start = None
 
 
-def render_html_to_pdf(html: str, folder: Path | None = None) -> bytes:
+def render_html_to_pdf(html: str, folder: Path | None = None, stylesheet: str | None = None) -> bytes:
     """Render HTML from our templates to PDF bytes, fetching only our own assets.
 
-    ``folder`` is the process's own templates folder: relative URLs (its stylesheet) resolve
-    against it, and the fetcher serves files from it besides the shared assets and templates.
+    ``folder`` is the process's own templates folder: relative URLs resolve against it, and the
+    fetcher serves files from it besides the shared assets and templates. ``stylesheet`` names the
+    document's own stylesheet in ``folder`` (e.g. "policy.css"): parsed once per thread like the
+    house stylesheet and applied after it (a ``<link>`` in the HTML would be parsed on every render,
+    which costs more than laying out a short page).
     """
     base = folder or TEMPLATES_DIR
     document = HTML(
@@ -174,9 +198,10 @@ def render_html_to_pdf(html: str, folder: Path | None = None) -> bytes:
         url_fetcher=_fetcher(folder),
     )
     font_config = _font_config()
-    return document.write_pdf(
-        stylesheets=[_house_stylesheet(font_config)], font_config=font_config
-    )
+    sheets = [_house_stylesheet(font_config)]
+    if stylesheet is not None:
+        sheets.append(_stylesheet(font_config, folder or TEMPLATES_DIR, stylesheet))
+    return document.write_pdf(stylesheets=sheets, font_config=font_config)
 
 
 def render_document_html(
@@ -189,7 +214,7 @@ def render_document_html(
     templates, so a process's document can extend the shared base.
     """
     template = _jinja_env(folder).get_template(template_name)
-    return template.render(gettexts=gettexts, **context)
+    return _BETWEEN_TAGS.sub("><", template.render(gettexts=gettexts, **context))
 
 
 def document_gettexts(translations_dir: Path | None = None) -> dict[str, Callable[[str], str]]:
@@ -312,6 +337,21 @@ def _font_config() -> FontConfiguration:
     if not hasattr(_local, "font_config"):
         _local.font_config = FontConfiguration()
     return _local.font_config
+
+
+def _stylesheet(font_config: FontConfiguration, folder: Path, name: str) -> CSS:
+    """Return this thread's parsed stylesheet ``name`` of ``folder``, built once."""
+    sheets: dict[tuple[Path, str], CSS] = _local.__dict__.setdefault("stylesheets", {})
+    key = (folder, name)
+    if key not in sheets:
+        path = (folder / name).resolve()
+        if not path.is_relative_to(folder.resolve()) or path.suffix != ".css":
+            raise AssetRefused(f"refused stylesheet {name!r}: not a stylesheet of {folder}")
+        sheets[key] = CSS(
+            filename=path, url_fetcher=_fetcher(folder if folder != TEMPLATES_DIR else None),
+            font_config=font_config,
+        )
+    return sheets[key]
 
 
 def _house_stylesheet(font_config: FontConfiguration) -> CSS:

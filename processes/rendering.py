@@ -1,12 +1,17 @@
-"""Render issued documents to PDF after their transaction commits, outside every lock.
+"""Render issued documents to PDF after their transaction commits, in the background.
 
-The decision and the document's content commit first (with the `document_issued` audit entry);
-the PDF follows in a short transaction of its own (`document_rendered`, with the PDF's hash).
-If the process dies in between, the next worker tick renders what is still pending.
+The decision and the document's content commit first (with the `document_issued` audit entry) and
+the request answers at once: the document is *pending* (`sha256` null). The worker drains this render
+queue (``render_pending``, woken every `RENDER_INTERVAL`): each PDF is stored in a short transaction
+of its own (`document_rendered`, with the PDF's hash). A worker that dies mid-render leaves the
+document pending; the next one renders it, exactly once. ``render_issued`` renders right after the
+commit instead, for callers configured with `RENDER_INLINE` (tests of other behaviour, CLI imports).
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from processes.catalog import renderer as renderer_of
 from processes.usecases.context import Services
 from storage import audit
-from storage.db import transaction
+from storage.db import read_only, transaction, writing
 from storage.models import Document, utcnow
 
 log = logging.getLogger("kelisim.rendering")
@@ -46,29 +51,91 @@ def render_issued(factory: sessionmaker[Session], services: Services, session: S
 
 
 def render_pending(factory: sessionmaker[Session], services: Services, instance_id: int | None = None,
-                   limit: int = 50) -> int:
-    """Render documents whose PDF is missing (of one instance, or all); return how many were stored."""
-    with transaction(factory) as session:
-        query = select(Document).where(Document.sha256.is_(None)).order_by(Document.id).limit(limit)
+                   limit: int = 50, failed: set[int] | None = None) -> int:
+    """Drain the render queue (the pending documents of one instance, or all), one document at a time;
+    return how many PDFs this call stored. A document whose rendering fails is added to ``failed`` and
+    not tried again by this call (it stays pending: a later pass tries it again)."""
+    failed = set() if failed is None else failed
+    stored = 0
+    for _ in range(limit):
+        outcome = render_next(factory, services, instance_id, exclude=failed)
+        if outcome is None:
+            break
+        doc_id, done = outcome
+        if done:
+            stored += 1
+        else:
+            failed.add(doc_id)
+    return stored
+
+
+def has_pending(factory: sessionmaker[Session]) -> bool:
+    """Whether any document waits for its PDF (the partial index `ix_documents_pending`; locks nothing)."""
+    with read_only_transaction(factory) as session:
+        return session.execute(select(Document.id).where(Document.sha256.is_(None)).limit(1)).first() is not None
+
+
+def render_next(factory: sessionmaker[Session], services: Services, instance_id: int | None = None,
+                exclude: Collection[int] = ()) -> tuple[int, bool] | None:
+    """Claim the oldest pending document, render its PDF and store it (`document_rendered` audited);
+    return (its id, whether this call stored it), or None when nothing is pending.
+
+    On PostgreSQL the claim is `SELECT … FOR UPDATE SKIP LOCKED`, held while the PDF is rendered: several
+    workers each take a different document, none renders one twice, and a worker killed mid-render
+    releases its lock with its connection, leaving the document pending for the next one. On SQLite
+    (one writer anyway) no lock is held while rendering: the PDF is stored under the write lock after
+    checking it is still pending, so a document is stored and audited once."""
+    session = factory()
+    try:
+        postgres = session.get_bind().dialect.name == "postgresql"
+        query = select(Document).where(Document.sha256.is_(None)).order_by(Document.id).limit(1)
         if instance_id is not None:
             query = query.where(Document.instance_id == instance_id)
-        pending = list(session.execute(query).scalars())
-        session.expunge_all()
-    return sum(_render_one(factory, services, doc) for doc in pending)
+        if exclude:
+            query = query.where(Document.id.not_in(list(exclude)))
+        if postgres:
+            doc = session.execute(query.with_for_update(skip_locked=True)).scalar_one_or_none()
+        else:
+            with read_only_transaction(factory) as reader:
+                doc = reader.execute(query).scalar_one_or_none()
+        if doc is None:
+            return None
+        try:
+            pdf = _pdf(doc, services)
+        except Exception:  # noqa: BLE001 - one document must never stop the others; it stays pending
+            log.exception("document %s (%s): rendering failed; it stays pending", doc.id, doc.kind)
+            return doc.id, False
+        blob = services.blobs.put_bytes(pdf)
+        with writing():
+            if not postgres:  # re-read under the write lock: another process may have stored it meanwhile
+                doc = session.execute(select(Document).where(Document.id == doc.id)).scalar_one()
+                if doc.sha256 is not None:
+                    return doc.id, False  # the spare file is swept as an orphan
+            doc.sha256, doc.size, doc.rendered_at = blob.sha256, blob.size, utcnow()
+            audit.append(session, audit.Actor.system(), "document_rendered", instance_id=doc.instance_id,
+                         object=f"document:{doc.id}", data={"kind": doc.kind, "reg_number": doc.reg_number,
+                                                            "pdf_sha256": blob.sha256, "size": blob.size})
+            session.commit()
+        return doc.id, True
+    finally:
+        session.rollback()
+        session.close()
 
 
-def _render_one(factory: sessionmaker[Session], services: Services, doc: Document) -> bool:
+def _pdf(doc: Document, services: Services) -> bytes:
     renderer = renderer_of(doc.kind)
     if renderer is None:
-        log.error("no renderer for document kind %s", doc.kind)
-        return False
-    blob = services.blobs.put_bytes(renderer(doc, services.settings))
-    with transaction(factory) as session:
-        row = session.execute(select(Document).where(Document.id == doc.id).with_for_update()).scalar_one()
-        if row.sha256 is not None:
-            return False  # rendered concurrently; the spare file is swept as an orphan
-        row.sha256, row.size, row.rendered_at = blob.sha256, blob.size, utcnow()
-        audit.append(session, audit.Actor.system(), "document_rendered", instance_id=row.instance_id,
-                     object=f"document:{row.id}", data={"kind": row.kind, "reg_number": row.reg_number,
-                                                        "pdf_sha256": blob.sha256, "size": blob.size})
-    return True
+        raise LookupError(f"no renderer for document kind {doc.kind}")
+    return renderer(doc, services.settings)
+
+
+@contextmanager
+def read_only_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A short transaction that only reads: on SQLite it takes no write lock (a deferred BEGIN)."""
+    token = read_only.set(True)
+    try:
+        with transaction(factory) as session:
+            yield session
+            session.expunge_all()  # its rows stay readable once it has ended
+    finally:
+        read_only.reset(token)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 import logging
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from processes.mailer import send_pending
-from processes.rendering import render_pending
+from processes.rendering import has_pending, render_pending
 from processes.usecases import absences, timers
 from processes.usecases.context import Ctx, Services
 from processes.usecases.errors import DomainError
@@ -62,7 +63,7 @@ def tick(factory: sessionmaker[Session], services: Services) -> int:
     were advanced."""
     report = fire_due(factory, services)
     apply_absences(factory, services)  # absences that began or ended since the last tick move tasks
-    render_pending(factory, services)  # documents whose rendering was interrupted
+    render_pending(factory, services)  # the render queue, in case no renderer loop runs (`worker --once`)
     send_pending(factory, services.settings.smtp, services.blobs)
     return report.instances
 
@@ -165,6 +166,32 @@ def describe(exc: BaseException) -> str:
         return str(exc)[:timers.ERROR_MAX]
     text = str(exc).strip()
     return (f"{type(exc).__name__}: {text}" if text else type(exc).__name__)[:timers.ERROR_MAX]
+
+
+RENDER_RETRY_S = 60.0  # a document whose rendering failed is tried again after this long
+
+
+def run_renderer(factory: sessionmaker[Session], services: Services, interval: float,
+                 stop: threading.Event) -> None:
+    """Drain the render queue until `stop` is set: look every `interval` seconds whether a document
+    is pending (one indexed query that locks nothing) and render what is. Several renderers, in this
+    or other processes, share the queue (see ``processes.rendering.render_next``)."""
+    log.info("renderer started (looks every %.2f s)", interval)
+    failed_at: dict[int, float] = {}  # documents whose rendering failed: left alone for a while
+    while not stop.is_set():
+        stored = 0
+        try:
+            now = time.monotonic()
+            for doc_id in [d for d, at in failed_at.items() if now - at >= RENDER_RETRY_S]:
+                del failed_at[doc_id]
+            if has_pending(factory):
+                failed = set(failed_at)
+                stored = render_pending(factory, services, limit=BATCH, failed=failed)
+                failed_at.update({doc_id: now for doc_id in failed - failed_at.keys()})
+        except Exception:  # noqa: BLE001 - e.g. the database went away: look again later
+            log.exception("rendering pending documents failed")
+        if not stored:
+            stop.wait(interval)
 
 
 def run_forever(factory: sessionmaker[Session], services: Services, interval: float,

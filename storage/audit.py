@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, type_coerce
+from sqlalchemy import ColumnElement, Select, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
@@ -115,7 +115,7 @@ def append(
     request_id: str | None = None,
 ) -> AuditEvent:
     """Append one entry to the chain; the caller's transaction commits it with the change."""
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    head = _locked_head(session)
     at = utcnow()
     ev = AuditEvent(
         seq=head.seq + 1, at=at, actor=actor.username, role=actor.roles, action=action,
@@ -129,6 +129,21 @@ def append(
     head.seq, head.hash = ev.seq, ev.hash
     session.flush()
     return ev
+
+
+_HEAD = "kelisim.audit_head"  # session.info: (transaction, savepoint, head) of the head locked last
+
+
+def _locked_head(session: Session) -> AuditHead:
+    """The chain's head, locked (`FOR UPDATE`) once per transaction and savepoint: an action appending
+    several entries reads it once, and the session keeps it (it holds unchanged rows only weakly)."""
+    where = (session.get_transaction(), session.get_nested_transaction())
+    held = session.info.get(_HEAD)
+    if held is not None and held[:2] == where and held[2] in session:
+        return held[2]
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    session.info[_HEAD] = (*where, head)
+    return head
 
 
 def verify(session: Session, batch: int = 2000) -> VerifyResult:
@@ -160,6 +175,17 @@ def entries(session: Session, *where: ColumnElement[bool], newest_first: bool = 
         query = query.limit(limit)
     readers = _readers(session)
     return [_decode(row._mapping, readers) for row in session.execute(query)]
+
+
+def entries_query(*where: ColumnElement[bool]) -> Select[Any]:
+    """The select of audit entries' raw columns (for a paged list); `row_decoder` reads its rows."""
+    return select(*_raw_columns()).where(*where)
+
+
+def row_decoder(session: Session) -> Callable[[Any], Entry]:
+    """Read one row of `entries_query` (extra columns after the entry's are ignored) as an Entry."""
+    readers = _readers(session)
+    return lambda row: _decode(row._mapping, readers)
 
 
 def _iter_entries(session: Session, batch: int) -> Iterable[Entry]:

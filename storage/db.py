@@ -3,11 +3,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+# Whether transactions begun in this context only read: a GET or HEAD request sets it (web/unit_of_work.py).
+# On SQLite such a transaction starts deferred (plain BEGIN): in WAL mode it reads its snapshot while a writer
+# holds the write lock, instead of queueing behind it as BEGIN IMMEDIATE does. Everything else keeps
+# BEGIN IMMEDIATE. PostgreSQL readers never wait for writers; it ignores the flag.
+read_only: ContextVar[bool] = ContextVar("kelisim_read_only", default=False)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Transactions begun inside take the write lock up front again (work a read-only request must write)."""
+    token = read_only.set(False)
+    try:
+        yield
+    finally:
+        read_only.reset(token)
 
 
 def default_url(data_dir: Path) -> str:
@@ -38,8 +55,9 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        # Take the write lock up front: a read-then-write transaction never fails mid-way.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Take the write lock up front: a read-then-write transaction never fails mid-way. A read-only
+        # request's transaction is deferred: it never waits for the writer (WAL), see `read_only`.
+        conn.exec_driver_sql("BEGIN" if read_only.get() else "BEGIN IMMEDIATE")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -154,8 +154,9 @@ class User(Base):
     seniority: Mapped[int] = mapped_column(Integer, default=1000)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     roles: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
-    )
+        back_populates="user", cascade="all, delete-orphan", lazy="select"
+    )  # loaded when read (the acting user's, once per request): not with every user a task or case joins;
+    # lists that show many users' roles load them at once (selectinload)
     unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id], lazy="joined")
     # the units whose head this person is named (`Unit.head_id`)
     headed_units: Mapped[list[Unit]] = relationship(foreign_keys="Unit.head_id", viewonly=True, lazy="select")
@@ -376,7 +377,8 @@ class StoredFile(Base):
 
 class Document(Base):
     """An issued document (certificate, sheet, letter): its content is fixed when issued, and its
-    PDF is rendered right after the commit, outside the locks (`sha256` is None until then)."""
+    PDF is rendered by the worker after the commit, outside the locks (`sha256` is None until then:
+    the document is pending)."""
 
     __tablename__ = "documents"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -391,6 +393,9 @@ class Document(Base):
     public: Mapped[dict] = mapped_column(JSON)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the render queue: documents whose PDF is pending, drained by the worker
+    __table_args__ = (Index("ix_documents_pending", "id", sqlite_where=text("sha256 IS NULL"),
+                            postgresql_where=text("sha256 IS NULL")),)
 
 
 class SignedOffMaterial(Base):
@@ -440,7 +445,7 @@ class InformationRequest(Base):
     dispatch_method: Mapped[str | None] = mapped_column(String(16))
     tracking_number: Mapped[str | None] = mapped_column(String(100))
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # the letter was issued
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the letter was issued
     outcome: Mapped[str | None] = mapped_column(String(32), index=True)
     days_taken: Mapped[int | None] = mapped_column(Integer)  # working days from receipt to dispatch
     overdue: Mapped[bool] = mapped_column(Boolean, default=False, index=True)

@@ -159,8 +159,12 @@ def act(factory, services) -> Actions:
 def app(db_url, tmp_path):
     from web import create_app
 
+    # RENDER_INLINE: issued PDFs are rendered right after the request's commit, so a test may download
+    # them at once; the background render queue itself is tested with apps built without it
+    # (tests/web/test_pending_documents.py, tests/service/test_render_queue.py)
     app = create_app({"DATA_DIR": tmp_path / "data", "DATABASE_URL": db_url, "SECRET_KEY": "test-secret",
-                      "SESSION_COOKIE_SECURE": False, "TESTING": True, "BASE_URL": "https://kelisim.test"})
+                      "SESSION_COOKIE_SECURE": False, "TESTING": True, "BASE_URL": "https://kelisim.test",
+                      "RENDER_INLINE": True})
     yield app
     app.extensions["kelisim.engine"].dispose()
 

@@ -136,6 +136,13 @@ def _install_date_filters(app: Flask) -> None:
     app.add_template_filter(deadline_day, "deadline_day")
     app.add_template_test(ends_with_day, "day_deadline")
 
+    def thousands(value: Any) -> str:  # a count as the page's language writes it: 10 000 (kk, ru), 10,000 (en)
+        from flask_babel import format_decimal
+
+        return format_decimal(value) if isinstance(value, int) else str(value)
+
+    app.add_template_filter(thousands, "thousands")
+
 
 def _from_iso(value: str):
     """Parse an ISO date or date-time string kept in JSON data, for formatting in templates."""

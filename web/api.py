@@ -11,7 +11,7 @@ from processes.usecases import deploy, files, flow, instances, queries, sessions
 from processes.usecases.errors import TooManyAttempts, Unauthenticated
 from storage import audit
 from storage.models import InboxTask, Instance
-from web import downloads
+from web import downloads, paging, raw_body
 from web.auth import anonymous_ctx, api_auth, throttle
 from web.unit_of_work import ctx, datetime_arg, db, keep_refusal
 
@@ -54,7 +54,8 @@ def instance_json(c, inst: Instance) -> dict[str, Any]:
         "routing": dict(inst.definition.decisions or {}),  # the routing tables' versions it follows (issue 12)
         "tasks": [task_json(t) for t in instances.ready_tasks(c, inst, mine_only=False)],
         "documents": [{"id": d.id, "kind": d.kind, "title": d.title, "reg_number": d.reg_number,
-                       "verification_code": d.verification_code, "sha256": d.sha256}
+                       "verification_code": d.verification_code, "sha256": d.sha256,
+                       "status": "pending" if d.sha256 is None else "ready"}
                       for d in files.instance_documents(c, inst.id)],
         "files": [file_json(f) for f in files.instance_files(c, inst.id)],
     }
@@ -150,7 +151,39 @@ def instance_events(instance_id: int):
 @bp.get("/v1/tasks")
 @api_auth
 def list_tasks():
-    return jsonify([task_json(t) for t in queries.inbox(ctx())])
+    """The caller's tasks, the most urgent first, a page at a time (`limit`, `cursor`, `q`; the next page in
+    `Link`)."""
+    page = queries.inbox_page(ctx(), _q(), **paging.position("inbox"))
+    return paging.link_header(jsonify([task_json(t) for t in page.items]), "inbox", page)
+
+
+def _q() -> str | None:
+    return (request.args.get("q") or "").strip()[:200] or None
+
+
+STATUSES = ("running", "completed", "cancelled")
+
+
+@bp.get("/v1/instances")
+@api_auth
+def list_instances():
+    """The instances the caller may read, newest first, a page at a time: `process`, `status`, `q` (a title,
+    a number, a person), `limit`, `cursor`; the next page in `Link`."""
+    status = request.args.get("status") or None
+    if status is not None and status not in STATUSES:
+        abort(400, description=f"status must be one of: {', '.join(STATUSES)}.")
+    flt = queries.InstanceFilter(process=request.args.get("process") or None, status=status,
+                                 outcome=request.args.get("outcome") or None, text=_q())
+    c = ctx()
+    page = queries.readable_instances(c, flt, **paging.position("instances"))
+    return paging.link_header(jsonify([instance_summary(i) for i in page.items]), "instances", page)
+
+
+def instance_summary(inst: Instance) -> dict[str, Any]:
+    """An instance in a list: what `GET /instances/<id>` gives but its tasks, documents and files."""
+    return {"id": inst.id, "process_key": inst.process_key, "status": inst.status, "outcome": inst.outcome,
+            "title": inst.title, "created_at": _iso(inst.created_at), "started_by": inst.started_by.username,
+            "due_at": _iso(inst.due_at), "due_day": _day(inst.due_at), "version": inst.definition.version}
 
 
 @bp.get("/v1/tasks/<task_id>")
@@ -259,6 +292,23 @@ def upload(instance_id: int):
     return jsonify(file_json(row)), 201
 
 
+raw_body.add_name_converter(bp)
+
+
+@bp.put("/v1/instances/<id:instance_id>/files/<filename:name>", merge_slashes=False)
+@api_auth
+def upload_raw(instance_id: int, name: str):
+    """The file's bytes as the body, its name in the path (docs/API.md): streamed into the blob store."""
+    return jsonify(file_json(raw_body.upload(instance_id, name))), 201
+
+
+@bp.put("/v1/instances/<id:instance_id>/files/", strict_slashes=False)
+@api_auth
+def upload_raw_unnamed(instance_id: int):
+    """A raw upload without a name: refused (422) as the upload of an empty name is."""
+    return jsonify(file_json(raw_body.upload(instance_id, ""))), 201
+
+
 @bp.get("/v1/files/<id:file_id>")
 @api_auth
 def download_file(file_id: int):
@@ -283,11 +333,11 @@ def audit_events():
     if raw_instance is not None and not (raw_instance.isascii() and raw_instance.isdigit()
                                          and 0 < int(raw_instance) < 2**31):
         abort(400, description="instance must be an integer id.")
-    rows = queries.audit_events(ctx(), instance=int(raw_instance) if raw_instance else None,
-                                actor=request.args.get("actor") or None,
-                                action=request.args.get("action") or None,
-                                since=datetime_arg("since"), until=datetime_arg("until"))
-    return jsonify([event_json(e) for e in rows])
+    page = queries.audit_page(ctx(), instance=int(raw_instance) if raw_instance else None,
+                              actor=request.args.get("actor") or None, action=request.args.get("action") or None,
+                              since=datetime_arg("since"), until=datetime_arg("until"),
+                              **paging.position("audit_events"))
+    return paging.link_header(jsonify([event_json(e) for e in page.items]), "audit_events", page)
 
 
 @bp.get("/v1/audit/verify")

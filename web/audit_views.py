@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from processes.usecases import exports, queries
-from web.unit_of_work import ctx, date_arg
+from web import paging
+from web.unit_of_work import ctx, date_arg, streamed
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -18,9 +19,10 @@ def instances():
     flt = queries.InstanceFilter(
         process=request.args.get("process") or None, status=request.args.get("status") or None,
         outcome=request.args.get("outcome") or None, person=(request.args.get("person") or "").strip() or None,
-        since=date_arg("since"), until=date_arg("until"))
-    rows = queries.all_instances(ctx(), flt)
-    return render_template("audit_instances.html", instances=rows, flt=flt)
+        since=date_arg("since"), until=date_arg("until"), text=(request.args.get("q") or "").strip()[:200] or None)
+    page = queries.all_instances(ctx(), flt, **paging.position("audit_instances"))
+    return render_template("audit_instances.html", instances=page.items, flt=flt, page=page,
+                           links=paging.links("audit_instances", page))
 
 
 @bp.get("/events.csv")
@@ -30,9 +32,11 @@ def events_csv():
     raw = request.args.get("instance", "")
     if raw and not (raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**31):  # "²".isdigit() too
         abort(400, description=_("instance must be a number."))
-    rows = queries.audit_events(ctx(), instance=int(raw) if raw else None, limit=100_000)
+    queries.require_auditor(ctx())  # before the answer starts
+    instance = int(raw) if raw else None
+    chunks = streamed(lambda c: exports.audit_csv_stream(queries.audit_stream(c, instance=instance)))
     name = f"kelisim-audit-{raw or 'all'}.csv"
-    return Response(exports.audit_csv(rows), mimetype="text/csv",
+    return Response(chunks, mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={name}",
                              "Cache-Control": "no-store"})
 

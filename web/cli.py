@@ -78,14 +78,15 @@ def seed_demo() -> None:
 @click.option("--threads", default=4, show_default=True, type=int)
 @click.option("--read-timeout", default=30, show_default=True, type=click.IntRange(1, 3600),
               help="Close a connection that sends nothing for this many seconds (slow or stalled bodies).")
-@click.option("--no-worker", is_flag=True, help="Do not run the timer worker alongside the server.")
+@click.option("--no-worker", is_flag=True, help="Do not run the timer worker and the document renderer alongside "
+              "the server (issued PDFs then wait for a `kelisim worker`).")
 def serve(host: str, port: int, workers: int, threads: int, read_timeout: int, no_worker: bool) -> None:
     """Serve with a production WSGI server (Waitress: a request reaches a thread only once its body has
-    arrived) and, unless --no-worker, the timer worker."""
+    arrived) and, unless --no-worker, the timer worker and the renderer of issued documents."""
     import json
     import signal
 
-    from processes.worker import run_forever
+    from processes.worker import run_forever, run_renderer
 
     rt = _rt()  # check the schema and deploy the processes once, before the server starts
     options = {"host": host, "port": port, "workers": workers, "threads": threads, "channel_timeout": read_timeout,
@@ -96,6 +97,8 @@ def serve(host: str, port: int, workers: int, threads: int, read_timeout: int, n
     if not no_worker:
         threading.Thread(target=run_forever, daemon=True, name="kelisim-worker",
                          args=(rt.factory, rt.services, rt.config["WORKER_INTERVAL"], stop)).start()
+        threading.Thread(target=run_renderer, daemon=True, name="kelisim-renderer",  # the documents' PDFs
+                         args=(rt.factory, rt.services, rt.config["RENDER_INTERVAL"], stop)).start()
     click.echo(f"Kelisim serving on http://{host}:{port} ({workers} processes x {threads} threads)")
     try:
         code = server.wait()
@@ -110,14 +113,21 @@ def serve(host: str, port: int, workers: int, threads: int, read_timeout: int, n
 @main.command()
 @click.option("--once", is_flag=True, help="Fire what is due now and exit.")
 def worker(once: bool) -> None:
-    """Run the timer and escalation worker on its own."""
-    from processes.worker import run_forever, tick
+    """Run the timer and escalation worker and the renderer of issued documents on their own (several
+    may run at once, on PostgreSQL: they share the work)."""
+    from processes.worker import run_forever, run_renderer, tick
 
     rt = _rt()
     if once:
         click.echo(f"advanced {tick(rt.factory, rt.services)} instance(s)")
         return
-    run_forever(rt.factory, rt.services, rt.config["WORKER_INTERVAL"], threading.Event())
+    stop = threading.Event()
+    threading.Thread(target=run_renderer, daemon=True, name="kelisim-renderer",
+                     args=(rt.factory, rt.services, rt.config["RENDER_INTERVAL"], stop)).start()
+    try:
+        run_forever(rt.factory, rt.services, rt.config["WORKER_INTERVAL"], stop)
+    finally:
+        stop.set()
 
 
 @main.group("audit")

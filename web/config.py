@@ -52,6 +52,11 @@ def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_IDLE_MINUTES": int(os.environ.get("KELISIM_SESSION_IDLE_MINUTES", "30")),
         "SESSION_ABSOLUTE_HOURS": int(os.environ.get("KELISIM_SESSION_ABSOLUTE_HOURS", "12")),
         "WORKER_INTERVAL": float(os.environ.get("KELISIM_WORKER_INTERVAL", "30")),
+        # the worker looks this often (seconds) for documents whose PDF is pending, and renders them
+        "RENDER_INTERVAL": float(os.environ.get("KELISIM_RENDER_INTERVAL", "0.5")),
+        # render issued PDFs inside the request, right after its commit (tests of other behaviour only;
+        # by default the worker renders them in the background and the deciding click answers at once)
+        "RENDER_INLINE": os.environ.get("KELISIM_RENDER_INLINE") == "1",
         "ENV_NAME": env,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

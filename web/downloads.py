@@ -2,7 +2,8 @@
 never sniffed, never cached."""
 from __future__ import annotations
 
-from flask import send_file
+from flask import current_app, jsonify, render_template, request, send_file, url_for
+from flask_babel import gettext
 
 from processes.usecases.context import Ctx
 from storage.models import Document, StoredFile
@@ -31,21 +32,31 @@ def file_view_response(c: Ctx, row: StoredFile):
     return response
 
 
+RETRY_AFTER_S = 2  # a pending document's PDF is usually ready within a second or two
+
+
 def document_response(c: Ctx, row: Document):
-    sha256 = row.sha256
-    if sha256 is None:  # issued, but its PDF was not rendered yet (interrupted): render it now
+    """The issued PDF; while it is still being rendered in the background (pending), a 409 with
+    `Retry-After` and the reason: JSON for the API, a page for people (never a half-written file)."""
+    if row.sha256 is None and current_app.config.get("RENDER_INLINE"):
         from web.unit_of_work import render_now
 
-        doc_id = row.id
-        render_now(row.instance_id)
-        fresh = c.session.get(Document, doc_id)
-        if fresh is None or fresh.sha256 is None:
-            from forms.validate import N_
-            from processes.usecases.errors import Conflict
+        doc_id, instance_id = row.id, row.instance_id
+        render_now(instance_id)
+        row = c.session.get(Document, doc_id) or row
+    if row.sha256 is None:
+        return pending_response(row)
+    return _attachment(c, row.sha256, f"{row.reg_number}.pdf", "application/pdf")
 
-            raise Conflict(N_("The document is still being prepared; try again in a moment."))
-        row, sha256 = fresh, fresh.sha256
-    return _attachment(c, sha256, f"{row.reg_number}.pdf", "application/pdf")
+
+def pending_response(row: Document):
+    message = gettext("The document is still being prepared; try again in a moment.")
+    headers = {"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"}
+    if request.path.startswith("/api/"):
+        return jsonify(error=message, status="pending", document_id=row.id, retry_after=RETRY_AFTER_S), 409, headers
+    back = url_for("pages.instance", instance_id=row.instance_id) if row.instance_id else None
+    return render_template("document_pending.html", message=message, back_url=back,
+                           retry_after=RETRY_AFTER_S), 409, headers
 
 
 def _attachment(c: Ctx, sha256: str, name: str, mimetype: str):

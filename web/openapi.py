@@ -46,6 +46,36 @@ def array(name: str) -> dict[str, Any]:
     return {"type": "array", "items": ref(name)}
 
 
+# Every list endpoint pages by a key (docs/API.md "Paging"): `limit` 1…200 (default 50; outside → 400),
+# `cursor` from the previous answer's Link header (opaque, signed, of this list only; altered or another
+# list's → 400 with the reason); the body stays a JSON array.
+PAGING = [
+    {"name": "limit", "in": "query", "required": False,
+     "description": "page size, 1 … 200 (default 50); any other value is refused with 400",
+     "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+    {"name": "cursor", "in": "query", "required": False,
+     "description": "the position to continue from, as the previous page's `Link: <…>; rel=\"next\"` gives it; "
+                    "opaque and signed: an altered cursor, or one of another list, is refused with 400",
+     "schema": {"type": "string"}},
+]
+SEARCH = {"name": "q", "in": "query", "required": False, "schema": {"type": "string"},
+          "description": "text to find: a title, a number, a person's name (the first 200 characters count)"}
+
+
+def paged(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A list's 200: a JSON array, the next page in `Link` (absent on the last page), the count in
+    `X-Total-Count` (up to 10,000; `X-Total-Count-More: true` beyond)."""
+    responses = ok(description, schema)
+    responses["200"]["headers"] = {
+        "Link": {"description": 'RFC 8288: `<url>; rel="next"`, the next page; absent on the last page',
+                 "schema": {"type": "string"}},
+        "X-Total-Count": {"description": "rows of the whole list with its filters, counted up to 10,000",
+                          "schema": {"type": "integer"}},
+        "X-Total-Count-More": {"description": "`true` when the list has more than X-Total-Count rows",
+                               "schema": {"type": "string"}}}
+    return responses
+
+
 def _paths() -> dict[str, Any]:
     return {
         "/api/v1/tokens": {"post": {
@@ -78,7 +108,35 @@ def _paths() -> dict[str, Any]:
                 "type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
                 "required": ["file"]}}}},
             "responses": {**ok("Stored", ref("File"), "201"), "413": ERR, "422": ERR}}},
-        "/api/v1/tasks": {"get": {"summary": "The caller's ready tasks", "responses": ok("Tasks", array("Task"))}},
+        "/api/v1/instances/{id}/files/{name}": {"put": {
+            "summary": "Attach a file: its bytes as the body, its name in the path (streamed to disk)",
+            "description": "The same checks, limits, audit entry and answer as the multipart upload. The name: "
+                           "percent-encoded UTF-8, no slash, backslash, control character or leading dot, with an "
+                           "extension, else 422. The length: Content-Length, or Transfer-Encoding: chunked; "
+                           "neither: 411; over the limit: 413 before reading. The body's Content-Type is not "
+                           "used. Optional Content-Digest: sha-256=:<base64>: (RFC 9530) is compared with the "
+                           "bytes received (different: 422, malformed: 400). A refusal keeps nothing.",
+            "parameters": [id_param("id"), {"name": "name", "in": "path", "required": True,
+                                            "schema": {"type": "string", "minLength": 1, "maxLength": 200}},
+                           {"name": "Content-Digest", "in": "header", "required": False, "schema": {
+                               "type": "string",
+                               "examples": ["sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:"]}}],
+            "requestBody": {"required": True, "content": {"*/*": {"schema": {
+                "type": "string", "contentMediaType": "application/octet-stream"}}}},
+            "responses": {**ok("Stored", ref("File"), "201"), "411": ERR, "413": ERR, "422": ERR}}},
+        "/api/v1/instances/{id}/files/": {"put": {
+            "summary": "A raw upload without a name (also PUT …/files): refused, 422 with the reason",
+            "parameters": [id_param("id")], "responses": {"401": ERR, "403": ERR, "404": ERR, "422": ERR}}},
+        "/api/v1/tasks": {"get": {"summary": "The caller's ready tasks, the most urgent first",
+                                  "parameters": [SEARCH, *PAGING], "responses": paged("Tasks", array("Task"))}},
+        "/api/v1/instances": {"get": {
+            "summary": "The instances the caller may read, newest first",
+            "parameters": [{"name": "process", "in": "query", "required": False, "schema": {"type": "string"}},
+                           {"name": "status", "in": "query", "required": False,
+                            "schema": {"enum": ["running", "completed", "cancelled"]}},
+                           {"name": "outcome", "in": "query", "required": False, "schema": {"type": "string"}},
+                           SEARCH, *PAGING],
+            "responses": paged("Instances", array("InstanceSummary"))}},
         "/api/v1/tasks/{id}": {"get": {"summary": "A task with its form (JSON Schema) and prefill",
                                        "parameters": [id_param("id", "string")],
                                        "responses": ok("Task", ref("TaskDetail"))}},
@@ -95,17 +153,25 @@ def _paths() -> dict[str, Any]:
                                        "parameters": [id_param("id")],
                                        "responses": {"200": {"description": "The bytes"}, "401": ERR,
                                                      "404": ERR}}},
-        "/api/v1/documents/{id}": {"get": {"summary": "Download an issued PDF", "parameters": [id_param("id")],
-                                           "responses": {"200": {"description": "application/pdf"}, "401": ERR,
-                                                         "404": ERR, "409": ERR}}},
+        "/api/v1/documents/{id}": {"get": {
+            "summary": "Download an issued PDF",
+            "description": "A document is issued with the decision and its PDF rendered in the background a "
+                           "moment later: while its status is pending the download answers 409 with "
+                           "Retry-After (seconds) and the reason; ask again then.",
+            "parameters": [id_param("id")],
+            "responses": {"200": {"description": "application/pdf"}, "401": ERR, "404": ERR,
+                          "409": {"description": "The PDF is still being prepared (status pending)",
+                                  "headers": {"Retry-After": {"description": "seconds to wait before asking again",
+                                                              "schema": {"type": "integer", "minimum": 1}}},
+                                  "content": {"application/json": {"schema": ref("Pending")}}}}}},
         "/api/v1/audit/events": {"get": {
             "summary": "Audit entries (auditors)",
             "parameters": [{"name": "instance", "in": "query", "required": False, "schema": ID},
                            *({"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
                              for n in ("actor", "action")),
                            datetime_param("since", "entries at or after"),
-                           datetime_param("until", "entries before")],
-            "responses": ok("Events", array("Event"))}},
+                           datetime_param("until", "entries before"), *PAGING],
+            "responses": paged("Events, in chain order", array("Event"))}},
         "/api/v1/audit/verify": {"get": {"summary": "Recompute the audit chain (auditors)",
                                          "responses": ok("Result", ref("Verify"))}},
     }
@@ -166,6 +232,9 @@ def _schemas() -> dict[str, Any]:
                                                             "person whose task a substitute (or the queue) holds"}}}
     return {
         "Error": {"type": "object", "properties": {"error": s}},
+        "Pending": {"type": "object", "required": ["error", "status", "retry_after"], "properties": {
+            "error": {**s, "description": "why, in the request's language"}, "status": {"enum": ["pending"]},
+            "document_id": i, "retry_after": {**i, "description": "seconds, as the Retry-After header"}}},
         "ValidationError": {"type": "object", "properties": {"error": s, "errors": {
             "type": "object", "additionalProperties": s}}},
         "Credentials": {"type": "object", "required": ["username", "password"],
@@ -181,6 +250,10 @@ def _schemas() -> dict[str, Any]:
             "id": i, "name": s, "size": i, "sha256": s, "content_type": s,
             "version": {**i, "description": "files of an instance with the same name are versions of one document"},
             "uploaded_by": {**s, "description": "username"}, "uploaded_at": dt}},
+        "InstanceSummary": {"type": "object", "properties": {
+            "id": i, "process_key": s, "status": {"enum": ["running", "completed", "cancelled"]},
+            "outcome": nullable, "created_at": dt, "started_by": s, "due_at": DUE_AT, "due_day": DUE_DAY, "title": s,
+            "version": i}},
         "Instance": {"type": "object", "properties": {
             "id": i, "process_key": s, "status": {"enum": ["running", "completed", "cancelled"]},
             "outcome": nullable, "created_at": dt, "started_by": s, "due_at": DUE_AT, "due_day": DUE_DAY, "title": s,
@@ -188,7 +261,10 @@ def _schemas() -> dict[str, Any]:
             "tasks": {"type": "array", "items": task},
             "documents": {"type": "array", "items": {"type": "object", "properties": {
                 "id": i, "kind": s, "title": s, "reg_number": s, "verification_code": s,
-                "sha256": {**nullable, "description": "null until the PDF is rendered"}}}},
+                "sha256": {**nullable, "description": "null until the PDF is rendered"},
+                "status": {"enum": ["pending", "ready"],
+                           "description": "pending: the PDF is being rendered in the background (a download "
+                                          "answers 409 with Retry-After); ready: it downloads"}}}},
             "files": {"type": "array", "items": ref("File")}}},
         "Completed": {"type": "object", "properties": {
             "instance": {"type": "object", "properties": {"id": i, "status": s, "outcome": nullable}},

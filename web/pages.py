@@ -9,7 +9,7 @@ from forms.validate import N_, Message
 from processes.catalog import kind_of
 from processes.usecases import deploy, files, flow, instances, notifications, queries, task_forms
 from processes.usecases.errors import Invalid
-from web import downloads, messages
+from web import downloads, messages, paging
 from web.unit_of_work import ctx
 
 bp = Blueprint("pages", __name__)
@@ -21,20 +21,31 @@ def index():
     return redirect(url_for("pages.inbox"))
 
 
+def search_arg() -> str | None:
+    """The `q` of a list's search box (trimmed, at most 200 characters), or None."""
+    return (request.args.get("q") or "").strip()[:200] or None
+
+
 @bp.get("/inbox")
 @login_required
 def inbox():
-    return render_template("inbox.html", tasks=queries.inbox(ctx()))
+    """The user's tasks, a page at a time (the most urgent first), searchable."""
+    q = search_arg()
+    page = queries.inbox_page(ctx(), q, **paging.position("inbox"))
+    return render_template("inbox.html", tasks=page.items, page=page, links=paging.links("inbox", page), q=q)
 
 
 @bp.get("/submissions")
 @login_required
 def submissions():
+    """The user's own cases, a page at a time (the newest first), searchable."""
     c = ctx()
-    mine = queries.my_submissions(c)
-    ids = [i.id for i in mine]
-    return render_template("submissions.html", instances=mine, documents=queries.documents_by_instance(c, ids),
-                           queues=queries.queue_roles(c, ids))
+    q = search_arg()
+    page = queries.submissions_page(c, q, **paging.position("submissions"))
+    ids = [i.id for i in page.items]
+    return render_template("submissions.html", instances=page.items, documents=queries.documents_by_instance(c, ids),
+                           queues=queries.queue_roles(c, ids), page=page, q=q,
+                           links=paging.links("submissions", page))
 
 
 @bp.get("/processes")
@@ -328,7 +339,7 @@ def notification_list():
     until a POST, and a notice whose task is done no longer counts."""
     cursor = _notification_id(request.args.get("cursor", ""))
     shown = notifications.page(ctx(), cursor)
-    return render_template("notifications.html", items=shown.notices, older=shown.older, cursor=cursor,
+    return render_template("notifications.html", items=shown.notices, older=shown.older, cursor=cursor, page=shown,
                            unread_count_here=sum(1 for n in shown.notices if n.unread),  # as marked "New"
                            up_to=max((n.note.id for n in shown.notices), default=None))
 

@@ -1,7 +1,8 @@
 """The production WSGI server: Waitress in one process per core, sharing one listening socket.
 
 Waitress reads each request (headers and body) in its event loop and hands a request to a worker
-thread only once it has arrived whole (bodies over 512 KiB are buffered to a temporary file), so
+thread only once it has arrived whole (bodies over 512 KiB are buffered to a temporary file; the body
+of a raw upload straight into the blob store, hashed as it arrives: web/raw_body.py), so
 a client that sends its body slowly — or never — holds a connection, not a thread: the server stays
 responsive with hundreds of such connections open. A connection that sends nothing for
 ``channel_timeout`` seconds is closed (the body-read timeout).
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 log = logging.getLogger("kelisim.server")
+RECV_BYTES = 1024 * 1024  # at most this much per read from a socket (Waitress: 64 KiB): fewer passes per upload
 
 DEFAULTS: dict[str, Any] = {
     "host": "127.0.0.1", "port": 5000, "workers": 1, "threads": 4,
@@ -86,14 +88,16 @@ def _spawn(listener: socket.socket, opts: dict[str, Any]) -> int:
 def _serve_child(listener: socket.socket, opts: dict[str, Any]) -> None:
     from waitress import serve
 
-    from web import create_app
+    from web import create_app, raw_body
 
     app = create_app()
+    raw_body.install(app)  # raw uploads (PUT …/files/<name>) are received straight into the blob store
     handler: Callable[..., Iterable[bytes]] = _AccessLog(app) if opts["access_log"] else app
     serve(handler, sockets=[listener], threads=int(opts["threads"]), channel_timeout=int(opts["channel_timeout"]),
           connection_limit=int(opts["connection_limit"]), asyncore_use_poll=True, ident="Kelisim",
           cleanup_interval=max(1, min(30, int(opts["channel_timeout"]) // 2)),
           max_request_body_size=int(app.config["MAX_CONTENT_LENGTH"]),
+          recv_bytes=RECV_BYTES,
           # X-Forwarded-* reach the application only when it trusts proxies (its ProxyFix reads them)
           clear_untrusted_proxy_headers=not app.config["TRUSTED_PROXIES"])
 

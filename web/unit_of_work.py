@@ -1,12 +1,14 @@
 """One database transaction per request: opened on first use, committed or rolled back at the end.
 
 The commit has one owner: ``after_request`` commits a successful response (status below 400) before it
-leaves, turning a concurrent change into the 409 the error handlers render; views never commit. After
-the commit, the documents the request issued are rendered (``processes.rendering``), outside the
-transaction and every lock."""
+leaves, turning a concurrent change into the 409 the error handlers render; views never commit. The
+documents the request issued are rendered by the worker in the background (``processes.rendering``):
+the response never waits for a PDF, unless ``RENDER_INLINE`` is set (then they are rendered right after
+the commit, outside the transaction and every lock)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 
 from flask import Flask, abort, current_app, g, request
@@ -22,6 +24,7 @@ from processes.university_time import FIRST_DAY, LAST_DAY
 from processes.usecases.context import Ctx, Services
 from processes.usecases.errors import Conflict, DomainError
 from storage import audit
+from storage.db import read_only, writing
 
 log = logging.getLogger("kelisim.web")
 
@@ -57,6 +60,11 @@ def commit() -> None:
         raise Conflict(N_("The data was changed at the same time; reload and try again.")) from exc
     except DBAPIError as exc:
         session.rollback()
+        if read_only.get() and session.get_bind().dialect.name == "sqlite":
+            # a GET's housekeeping (a session's last-seen time) lost the write lock to a writer that came
+            # first: the page was read from a consistent snapshot, the housekeeping waits for the next request
+            log.warning("read-only request: its housekeeping write was dropped (%s)", exc.orig)
+            return
         if getattr(exc.orig, "sqlstate", None) in {"40001", "40P01", "55P03"}:
             raise Conflict(N_("The data was changed at the same time; reload and try again.")) from exc
         raise
@@ -84,14 +92,26 @@ def record_denial(error: DomainError) -> None:
     actor = audit.Actor(user.username, ",".join(sorted(user.role_names))) if user else audit.Actor(None, "anonymous")
     session = db()
     session.rollback()
-    audit.append(session, actor, "access_denied", object=obj, data={"operation": operation},
-                 request_id=g.get("request_id"))
-    session.commit()
+    with writing():  # a read-only request's denial is written all the same, under the write lock
+        audit.append(session, actor, "access_denied", object=obj, data={"operation": operation},
+                     request_id=g.get("request_id"))
+        session.commit()
+
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def init_app(app: Flask) -> None:
     """Install the commit at the end of each request; register it before any other after_request
-    function whose work must also apply to a refused commit's 409 (they run in reverse order)."""
+    function whose work must also apply to a refused commit's 409 (they run in reverse order).
+
+    A GET or HEAD request reads in a deferred transaction (``storage.db.read_only``): on SQLite it never
+    queues behind a writer's lock; what it must write all the same (an access denial, a document a
+    download renders) is written under ``writing()``."""
+    @app.before_request
+    def _read_only():
+        g.read_only_token = read_only.set(request.method in READ_METHODS)
+
     @app.after_request
     def _commit(response):
         session = g.get("db")
@@ -101,7 +121,11 @@ def init_app(app: Flask) -> None:
             commit()
         except Conflict as conflict:
             return app.make_response(app.handle_user_exception(conflict))
-        rendering.render_issued(app.extensions["kelisim.db"], services(), session)
+        if app.config.get("RENDER_INLINE"):  # tests of other behaviour; by default the worker renders
+            with writing():
+                rendering.render_issued(app.extensions["kelisim.db"], services(), session)
+        else:
+            session.info.pop(rendering.ISSUED, None)
         return response
 
     @app.teardown_request
@@ -110,6 +134,31 @@ def init_app(app: Flask) -> None:
         if session is not None:
             session.rollback()
             session.close()
+        token = g.pop("read_only_token", None)
+        if token is not None:
+            read_only.reset(token)
+
+
+def streamed(make_chunks: Callable[[Ctx], Iterator[str]]) -> Iterator[str]:
+    """A long answer (an export) streamed after the view returned: its rows are read in a session of their
+    own, in one read transaction (deferred on SQLite: no write lock held while the client downloads),
+    closed when the stream ends. The view checks who may read before it calls this."""
+    factory = current_app.extensions["kelisim.db"]
+    svc, user, request_id = services(), ctx().user, g.get("request_id")
+
+    def chunks() -> Iterator[str]:
+        session = factory()
+        token = read_only.set(True)
+        try:
+            session.connection()  # the transaction begins now, as a read
+        finally:
+            read_only.reset(token)
+        try:
+            yield from make_chunks(Ctx(session=session, services=svc, user=user, request_id=request_id))
+        finally:
+            session.rollback()
+            session.close()
+    return chunks()
 
 
 def render_now(instance_id: int | None) -> None:
@@ -117,7 +166,8 @@ def render_now(instance_id: int | None) -> None:
     session = g.get("db")
     if session is not None:
         session.rollback()  # hold no transaction (nor SQLite's write lock) while rendering
-    rendering.render_pending(current_app.extensions["kelisim.db"], services(), instance_id)
+    with writing():
+        rendering.render_pending(current_app.extensions["kelisim.db"], services(), instance_id)
 
 
 # --- date and date-time query parameters: the one parser of every view ---------------------------

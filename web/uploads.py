@@ -5,9 +5,12 @@ no use case adopted (refused, invalid or broken requests) are deleted when the r
 """
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from flask import Request, current_app, has_app_context
+
+if TYPE_CHECKING:
+    from storage.blobs import Spool
 
 SERVICES = "kelisim.services"
 _SPOOLS = "_kelisim_spools"
@@ -23,13 +26,23 @@ class UploadRequest(Request):
             return super()._get_file_stream(total_content_length, content_type, filename, content_length)
         spool = services.blobs.new_spool()
         # kept here too: a part whose parsing fails never reaches request.files, which Werkzeug closes
-        self.__dict__.setdefault(_SPOOLS, []).append(spool)
+        track_spool(self, spool)
         return spool
 
     def close(self) -> None:
-        """Close the files (Werkzeug), then every spool of this request: unadopted ones are deleted."""
+        """Close the files (Werkzeug), then every spool of this request: unadopted ones are deleted; so is
+        a body the server received into a spool (web/raw_body.py) that no view adopted (e.g. refused 401),
+        before the answer is sent."""
+        from storage.blobs import Spool
+
         try:
             super().close()
         finally:
-            for spool in self.__dict__.pop(_SPOOLS, ()):
+            body = self.environ.get("wsgi.input")
+            for spool in [*self.__dict__.pop(_SPOOLS, ()), *([body] if isinstance(body, Spool) else [])]:
                 spool.close()
+
+
+def track_spool(request: Request, spool: Spool) -> None:
+    """Close `spool` when `request` ends (deleting its file unless a use case adopted it)."""
+    request.__dict__.setdefault(_SPOOLS, []).append(spool)

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from forms.validate import N_, Form, Message, label_errors, load_form
 from processes.engine import FiredTimer, Run, UserTask
@@ -172,6 +172,9 @@ class InformationRequestKind(ProcessKind):
     def readers(self, instance: Instance) -> frozenset[str]:
         """The registry, the rector and auditors keep the whole register (§11)."""
         return READERS
+
+    def readable_where(self, roles: frozenset[str]) -> Any:
+        return true() if roles & READERS else None
 
     decision_tasks = frozenset({"Task_Decide"})  # decided: the rector provided, provided in part or refused (§11.4)
 

@@ -26,12 +26,13 @@ from processes.documents import (
     fingerprint_lines,
     is_sha256_hex,
     local_date_text,
-    qr_svg_data_uri,
+    qr_data_uri,
     render_document_html,
     render_html_to_pdf,
 )
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+STYLESHEET = "letter.css"  # on top of the house style, parsed once (render_html_to_pdf)
 
 KINDS = ("answer_letter", "refusal_letter")
 LETTER_LANGUAGES = ("kk", "ru")
@@ -158,7 +159,7 @@ class Letter:
 
 def render_letter(letter: Letter, translations_dir: Path | None = None) -> bytes:
     """Render the answer or refusal letter as an A4 PDF (one page or more)."""
-    return render_html_to_pdf(render_letter_html(letter, translations_dir), TEMPLATES)
+    return render_html_to_pdf(render_letter_html(letter, translations_dir), TEMPLATES, STYLESHEET)
 
 
 def render_letter_html(letter: Letter, translations_dir: Path | None = None) -> str:
@@ -189,7 +190,7 @@ def render_letter_html(letter: Letter, translations_dir: Path | None = None) -> 
         files=files,
         shows_answer=not letter.is_refusal,
         shows_refusal=letter.is_refusal or letter.partial,
-        qr_uri=qr_svg_data_uri(letter.verify_url),
+        qr_uri=qr_data_uri(letter.verify_url),
     )
 
 

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import ColumnElement, Select, case, or_, select
 
 from forms.validate import N_
 from processes.information_request import labels
 from processes.university_time import date_text, datetime_text, local_date, start_of_day_utc
+from processes.usecases import paging
 from processes.usecases.calendar import load_calendar
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, denied
@@ -71,12 +72,70 @@ def search(ctx: Ctx, flt: RegisterFilter, limit: int = MAX_ROWS) -> list[Registe
     require_reader(ctx)
     now = ctx.now()
     t = InformationRequest
+    query = _query(flt, now)
+    pending = _pending()
+    bucket = case((pending & (t.due_at <= now), 0), (pending, 1), else_=2)
+    query = query.order_by(bucket, case((pending, t.due_at), else_=None),
+                           t.received_at.desc(), t.id.desc()).limit(limit)
+    calendar = load_calendar(ctx)
+    return [_row(req, calendar, now) for req in ctx.session.execute(query).scalars()]
+
+
+def _pending() -> ColumnElement[bool]:
+    """SQL: a request still waiting for its answer: not answered, and not withdrawn (those are closed)."""
+    t = InformationRequest
+    return t.answered_at.is_(None) & or_(t.outcome.is_(None), t.outcome != WITHDRAWN)
+
+
+def _segments(now: datetime) -> list[paging.Segment]:
+    """The register's order as three segments read one after another, each by its own index: open requests
+    past their due date (the most overdue first), the other open ones (the nearest due date first), then
+    the answered and withdrawn ones (the latest received first)."""
+    t = InformationRequest
+    by_due = ((t.due_at, False), (t.id, False))
+    return [paging.Segment(by_due, _pending() & (t.due_at <= now)),
+            paging.Segment(by_due, _pending() & (t.due_at > now)),
+            paging.Segment(((t.received_at, True), (t.id, True)), ~_pending())]
+
+
+def search_page(ctx: Ctx, flt: RegisterFilter, *, after: paging.Key | None = None,
+                before: paging.Key | None = None, limit: int = paging.DEFAULT_LIMIT) -> paging.Page[RegisterRow]:
+    """A page of the register in its order (`_segments`), filtered."""
+    require_reader(ctx)
+    now = ctx.now()
+    page: paging.Page[InformationRequest] = paging.fetch(ctx.session, _query(flt, now), _segments(now), after=after,
+                                                         before=before, limit=limit)
+    calendar = load_calendar(ctx)
+    return paging.Page([_row(req, calendar, now) for req in page.items], page.next, page.prev, page.count, page.more)
+
+
+def every_row(ctx: Ctx, flt: RegisterFilter, batch: int = 500) -> Iterator[RegisterRow]:
+    """The whole register in its order, filtered, read a page at a time (the CSV export: no row limit);
+    the reader is checked at the call."""
+    require_reader(ctx)
+    now = ctx.now()
+    calendar = load_calendar(ctx)
+    query, segments = _query(flt, now), _segments(now)
+
+    def rows() -> Iterator[RegisterRow]:
+        after = None
+        while True:
+            page: paging.Page[InformationRequest] = paging.fetch(ctx.session, query, segments, after=after,
+                                                                 limit=batch, counted=False)
+            yield from (_row(req, calendar, now) for req in page.items)
+            if page.next is None:
+                return
+            after = page.next
+    return rows()
+
+
+def _query(flt: RegisterFilter, now: datetime) -> Select[tuple[InformationRequest]]:
+    t = InformationRequest
     query = select(t)
     if flt.text:
         like = f"%{flt.text.lower()}%"
         query = query.where(or_(t.reg_number.ilike(like), t.requester_name.ilike(like), t.subject.ilike(like)))
-    # a request still waiting for its answer: not answered, and not withdrawn (withdrawn ones are closed)
-    pending = t.answered_at.is_(None) & or_(t.outcome.is_(None), t.outcome != WITHDRAWN)
+    pending = _pending()
     if flt.status == "open":
         query = query.where(pending)
     elif flt.status == "overdue":
@@ -91,11 +150,7 @@ def search(ctx: Ctx, flt: RegisterFilter, limit: int = MAX_ROWS) -> list[Registe
         query = query.where(t.received_at >= start_of_day_utc(flt.since))
     if flt.until:
         query = query.where(t.received_at < start_of_day_utc(flt.until + timedelta(days=1)))
-    bucket = case((pending & (t.due_at <= now), 0), (pending, 1), else_=2)
-    query = query.order_by(bucket, case((pending, t.due_at), else_=None),
-                           t.received_at.desc(), t.id.desc()).limit(limit)
-    calendar = load_calendar(ctx)
-    return [_row(req, calendar, now) for req in ctx.session.execute(query).scalars()]
+    return query
 
 
 def entry(ctx: Ctx, req: InformationRequest) -> RegisterRow:
@@ -138,10 +193,15 @@ CSV_LABELS = {
 
 def register_csv(rows: Iterable[RegisterRow], gettext=lambda s: s) -> str:
     """The register as CSV (university time), cells a spreadsheet would run as formulas neutralised."""
+    return "".join(register_csv_stream(rows, gettext))
+
+
+def register_csv_stream(rows: Iterable[RegisterRow], gettext=lambda s: s, rows_per_chunk: int = 500) -> Iterator[str]:
+    """`register_csv` a chunk of rows at a time, for a register of any length."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([gettext(label) for _, label in CSV_COLUMNS])
-    for row in rows:
+    for n, row in enumerate(rows, 1):
         req = row.request
         values = {c: getattr(req, c, None) for c, _ in CSV_COLUMNS}
         for name in ("received_at", "answered_at", "dispatched_at"):
@@ -156,7 +216,11 @@ def register_csv(rows: Iterable[RegisterRow], gettext=lambda s: s) -> str:
         values["overdue_hours"] = round(req.overdue_seconds / 3600, 1) if req.overdue_seconds else ""
         values["cost"] = f"{req.cost:.2f}" if req.cost is not None else ""
         writer.writerow([neutralise(values[c]) for c, _ in CSV_COLUMNS])
-    return out.getvalue()
+        if n % rows_per_chunk == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 def _local_text(moment: datetime) -> str:

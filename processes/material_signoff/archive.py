@@ -4,9 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 
 from forms.validate import N_
+from processes.usecases import paging
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, denied
 from storage.models import SignedOffMaterial
@@ -33,6 +34,22 @@ def require_reader(ctx: Ctx) -> None:
 def search(ctx: Ctx, flt: ArchiveFilter, limit: int = 500) -> list[SignedOffMaterial]:
     """Signed-off materials matching the filter, the latest planned date first."""
     require_reader(ctx)
+    order = (SignedOffMaterial.planned_date.desc(), SignedOffMaterial.id.desc())
+    return list(ctx.session.execute(_query(flt).order_by(*order).limit(limit)).scalars())
+
+
+# the latest planned date first; the id makes the key unique
+ORDER = paging.Segment(((SignedOffMaterial.planned_date, True), (SignedOffMaterial.id, True)))
+
+
+def search_page(ctx: Ctx, flt: ArchiveFilter, *, after: paging.Key | None = None, before: paging.Key | None = None,
+                limit: int = paging.DEFAULT_LIMIT) -> paging.Page[SignedOffMaterial]:
+    """A page of the archive, the latest planned date first."""
+    require_reader(ctx)
+    return paging.fetch(ctx.session, _query(flt), [ORDER], after=after, before=before, limit=limit)
+
+
+def _query(flt: ArchiveFilter) -> Select[tuple[SignedOffMaterial]]:
     query = select(SignedOffMaterial)
     if flt.text:
         like = f"%{flt.text}%"
@@ -47,5 +64,4 @@ def search(ctx: Ctx, flt: ArchiveFilter, limit: int = 500) -> list[SignedOffMate
         query = query.where(SignedOffMaterial.planned_date >= flt.since)
     if flt.until:
         query = query.where(SignedOffMaterial.planned_date <= flt.until)
-    order = (SignedOffMaterial.planned_date.desc(), SignedOffMaterial.id.desc())
-    return list(ctx.session.execute(query.order_by(*order).limit(limit)).scalars())
+    return query

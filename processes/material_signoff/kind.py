@@ -171,6 +171,9 @@ class MaterialSignoff(ProcessKind):
         """Signed-off material is open to the archive's readers (§3.2.3)."""
         return ARCHIVE_READERS if instance.outcome == "approved" else frozenset()
 
+    def readable_where(self, roles: frozenset[str]) -> Any:
+        return Instance.outcome == "approved" if roles & ARCHIVE_READERS else None
+
     def prefill(self, ctx: Ctx, instance: Instance, task: InboxTask) -> dict[str, Any]:
         if task.name == "Task_Submit":
             unit = instance.started_by.unit

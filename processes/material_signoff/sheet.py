@@ -20,7 +20,7 @@ from processes.documents import (
     fingerprint_lines,
     is_sha256_hex,
     local_time,
-    qr_svg_data_uri,
+    qr_data_uri,
     render_document_html,
     render_html_to_pdf,
 )
@@ -134,7 +134,7 @@ def render_signoff_sheet_html(sheet: SignoffSheet, translations_dir: Path | None
         planned_date=date_text(sheet.planned_date),
         approved_at=local_time(sheet.approved_at),
         reviewer_times=[local_time(reviewer.at) for reviewer in sheet.reviewers],
-        qr_uri=qr_svg_data_uri(sheet.verify_url),
+        qr_uri=qr_data_uri(sheet.verify_url),
     )
 
 

@@ -32,7 +32,7 @@ from processes.documents import (
     document_gettexts,
     local_date_text,
     local_time,
-    qr_svg_data_uri,
+    qr_data_uri,
     render_document_html,
     render_html_to_pdf,
 )
@@ -41,6 +41,7 @@ from processes.policy_amendment.section_titles import section_title
 from processes.university_time import date_text, local
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+STYLESHEET = "policy.css"  # on top of the house style, parsed once (render_html_to_pdf)
 
 CHANGE_KINDS = ("added", "changed", "removed")
 COUNCIL_DECISIONS = ("adopted", "not_adopted")
@@ -306,7 +307,7 @@ class AdditionDocument:
 
 def render_edition(doc: EditionDocument, translations_dir: Path | None = None) -> bytes:
     """Render an edition of the Information Policy as an A4 PDF."""
-    return render_html_to_pdf(render_edition_html(doc, translations_dir), TEMPLATES)
+    return render_html_to_pdf(render_edition_html(doc, translations_dir), TEMPLATES, STYLESHEET)
 
 
 def render_edition_html(doc: EditionDocument, translations_dir: Path | None = None) -> str:
@@ -346,13 +347,13 @@ def render_edition_html(doc: EditionDocument, translations_dir: Path | None = No
         latest=doc.latest_addition,
         latest_changes=summary_changes(doc.latest_addition.summary) if doc.latest_addition else [],
         any_changed=any(clause.changed for clause in doc.clauses),
-        qr_uri=qr_svg_data_uri(doc.verify_url),
+        qr_uri=qr_data_uri(doc.verify_url),
     )
 
 
 def render_addition(doc: AdditionDocument, translations_dir: Path | None = None) -> bytes:
     """Render an addition to the Information Policy as an A4 PDF."""
-    return render_html_to_pdf(render_addition_html(doc, translations_dir), TEMPLATES)
+    return render_html_to_pdf(render_addition_html(doc, translations_dir), TEMPLATES, STYLESHEET)
 
 
 def render_addition_html(doc: AdditionDocument, translations_dir: Path | None = None) -> str:
@@ -367,7 +368,7 @@ def render_addition_html(doc: AdditionDocument, translations_dir: Path | None = 
         effective_from=_date_text(doc.effective_from),
         meeting_date=_date_text(doc.council.meeting_date) if doc.council.meeting_date else None,
         signatory_times=[local_time(signatory.at) for signatory in doc.signatories],
-        qr_uri=qr_svg_data_uri(doc.verify_url),
+        qr_uri=qr_data_uri(doc.verify_url),
     )
 
 

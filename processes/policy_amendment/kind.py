@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from forms.validate import N_, Message
 from processes.engine import Run, UserTask
@@ -143,6 +143,9 @@ class PolicyAmendment(ProcessKind):
     def readers(self, instance: Instance) -> frozenset[str]:
         """Who takes part in amending the policy may follow every proposal."""
         return frozenset({"mcd_head", "mcd_specialist", "council_secretary", "rector"})
+
+    def readable_where(self, roles: frozenset[str]) -> Any:
+        return true() if roles & {"mcd_head", "mcd_specialist", "council_secretary", "rector"} else None
 
     def details(self, ctx: Ctx, instance: Instance) -> dict[str, Any] | None:
         row = ctx.session.execute(select(policy.PolicyProposal).where(

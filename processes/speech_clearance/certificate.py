@@ -14,7 +14,7 @@ from processes.documents import (
     is_sha256_hex,
     language_texts,
     local_time,
-    qr_svg_data_uri,
+    qr_data_uri,
     render_document_html,
     render_html_to_pdf,
 )
@@ -69,7 +69,7 @@ def render_certificate_html(cert: Certificate, translations_dir: Path | None = N
         event_date=date_text(cert.event_date),
         approved_at=local_time(cert.approved_at),
         fingerprint_lines=fingerprint_lines(cert.fingerprint),
-        qr_uri=qr_svg_data_uri(cert.verify_url),
+        qr_uri=qr_data_uri(cert.verify_url),
     )
 
 

@@ -1,10 +1,10 @@
 """Who may see and act on what: checked on the server for every object (function and object level)."""
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select, union
 from sqlalchemy.orm import Session
 
-from processes.catalog import kind_of
+from processes.catalog import kind_of, kinds
 from storage.models import InboxTask, Instance, TaskState, User
 
 AUDITOR = "auditor"
@@ -39,6 +39,12 @@ def can_view_instance(session: Session, user: User, instance: Instance) -> bool:
         return True  # administrators: they reassign and cancel cases (issue 12)
     if user.role_names & kind_of(instance.process_key).readers(instance):
         return True
+    return bool(session.execute(select(exists().where(InboxTask.instance_id == instance.id,
+                                                      involved_filter(user)))).scalar())
+
+
+def involved_filter(user: User):
+    """SQL over `InboxTask`: a task through which the user takes part in its instance."""
     # an open task of one of the user's roles' queues, taken by nobody or claimed by a colleague (issue 12)
     queued = InboxTask.assignee_id.is_(None) | InboxTask.claimed_at.is_not(None)
     open_for_role = (InboxTask.state == TaskState.READY.value) & queued & InboxTask.role.in_(sorted(user.role_names))
@@ -49,7 +55,37 @@ def can_view_instance(session: Session, user: User, instance: Instance) -> bool:
     owned = sorted(role for role in QUEUE_UNITS if heads_queue(user, role))
     if owned:  # the head of the unit that owns a queue sees its open tasks' cases
         involved = involved | (ready & InboxTask.role.in_(owned))
-    return bool(session.execute(select(exists().where(InboxTask.instance_id == instance.id, involved))).scalar())
+    return involved
+
+
+def _involved_instances(user: User) -> list:
+    """`involved_filter` as selects of instance ids, one per index (an OR of them reads every task)."""
+    ready = InboxTask.state == TaskState.READY.value
+    roles = sorted(user.role_names)
+    ids = select(InboxTask.instance_id)
+    parts = [ids.where(InboxTask.assignee_id == user.id), ids.where(InboxTask.completed_by_id == user.id),
+             ids.where(ready, InboxTask.role.in_(roles), InboxTask.assignee_id.is_(None)),
+             ids.where(ready, InboxTask.role.in_(roles), InboxTask.claimed_at.is_not(None)),
+             ids.where(ready, InboxTask.delegated_to_id == user.id), ids.where(InboxTask.acting_for_id == user.id)]
+    owned = sorted(role for role in QUEUE_UNITS if heads_queue(user, role))
+    if owned:
+        parts.append(ids.where(ready, InboxTask.role.in_(owned)))
+    return parts
+
+
+def readable_filter(user: User):
+    """SQL over `Instance`: the instances the user may read (as `can_view_instance`), or None for all."""
+    if reads_everything(user) or ADMINISTRATOR in user.role_names:
+        return None
+    roles = frozenset(user.role_names)
+    # the cases the user started or takes part in, each way by its own index, then the roles' readers
+    terms = [Instance.id.in_(union(select(Instance.id).where(Instance.started_by_id == user.id),
+                                   *_involved_instances(user)))]
+    for key, kind in sorted(kinds().items()):
+        extra = kind.readable_where(roles)
+        if extra is not None:
+            terms.append((Instance.process_key == key) & extra)
+    return or_(*terms)
 
 
 def holds_task(user: User, task: InboxTask) -> bool:

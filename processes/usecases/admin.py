@@ -3,6 +3,7 @@ administrators only, every change audited."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms.validate import N_, Message
@@ -22,7 +23,8 @@ def require_admin(ctx: Ctx) -> None:
 
 def list_users(ctx: Ctx) -> list[User]:
     require_admin(ctx)
-    return list(ctx.session.execute(select(User).order_by(User.username)).scalars())
+    return list(ctx.session.execute(select(User).order_by(User.username)
+                                    .options(selectinload(User.roles))).scalars())  # the list shows them
 
 
 def instances_in_error(ctx: Ctx) -> list[Instance]:

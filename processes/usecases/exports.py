@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from storage.audit import Entry
 
@@ -22,10 +22,15 @@ def neutralise(value: object) -> str:
 def audit_csv(events: Iterable[Entry]) -> str:
     """Render audit entries as CSV, one row per entry, in chain order. A damaged entry's row holds the raw
     stored text of each field, and its last column names the fields that could not be read."""
+    return "".join(audit_csv_stream(events))
+
+
+def audit_csv_stream(events: Iterable[Entry], rows_per_chunk: int = 500) -> Iterator[str]:
+    """`audit_csv` a chunk of rows at a time, for an export of any length (nothing held whole)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for ev in events:
+    for n, ev in enumerate(events, 1):
         if ev.damaged:
             row: dict[str, object] = {**ev.raw, "damaged": " ".join(ev.damaged)}
         else:
@@ -34,4 +39,8 @@ def audit_csv(events: Iterable[Entry]) -> str:
             row.update(at=ev.at.isoformat(), data=json.dumps(ev.data, ensure_ascii=False, sort_keys=True),
                        damaged="")
         writer.writerow([neutralise(row.get(c)) for c in COLUMNS])
-    return out.getvalue()
+        if n % rows_per_chunk == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()

@@ -18,18 +18,26 @@ from storage.models import ContentVersion, Document, Instance, StoredFile
 VIDEO = {"mp4"}
 
 
-def upload(ctx: Ctx, instance_id: int, name: str, stream: IO[bytes]) -> StoredFile:
-    """Store a file for a task the user holds in this instance; the bytes must match the name."""
+DIGEST_MISMATCH = N_("The file's SHA-256 is not the one its Content-Digest header gives: it was changed or cut "
+                     "short on the way. Nothing was kept.")
+
+
+def upload(ctx: Ctx, instance_id: int, name: str, stream: IO[bytes], *, size: int | None = None,
+           sha256: str | None = None) -> StoredFile:
+    """Store a file for a task the user holds in this instance; the bytes must match the name. `size`: the
+    length the client declared (refused at once when over the limit); `sha256`: the digest it declared
+    (hex), compared with the bytes received before anything is kept."""
     instance = instances.get_instance(ctx, instance_id)
     takes_files = [t for t in instances.ready_tasks(ctx, instance) if t.form and _takes_files(instances.form_of(t))]
     if not takes_files:
         raise denied(Forbidden(N_("You hold no open task in this instance to attach files to.")),
                      f"instance:{instance_id}", "upload")
-    name, blob, content_type = store_checked(ctx, instance.process_key, name, stream)
+    name, blob, content_type = store_checked(ctx, instance.process_key, name, stream, size=size, sha256=sha256)
     return record(ctx, instance.id, name, blob, content_type)
 
 
-def store_checked(ctx: Ctx, process_key: str, name: str, stream: IO[bytes]) -> tuple[str, blobs.Blob, str]:
+def store_checked(ctx: Ctx, process_key: str, name: str, stream: IO[bytes], *, size: int | None = None,
+                  sha256: str | None = None) -> tuple[str, blobs.Blob, str]:
     """Check a file (its name, size and whole content) and keep its bytes in the blob store, no row yet:
     (clean name, blob, content type). Too large: TooLarge; refused: Invalid at `file`."""
     try:
@@ -37,7 +45,11 @@ def store_checked(ctx: Ctx, process_key: str, name: str, stream: IO[bytes]) -> t
         allowed = kind_of(process_key).accepted
         filetypes.check_extension(name, allowed)
         limit = _limit(ctx, name)
+        if size is not None and size > limit:
+            raise blobs.TooLarge(f"declared {size} bytes, more than {limit}")
         with _spooled(ctx, stream, limit) as spool:
+            if sha256 is not None and spool.sha256 != sha256:
+                raise Invalid({"file": Message(DIGEST_MISMATCH)})
             # the whole file is checked on disk before it is kept: a refused one is never stored
             content_type = filetypes.check(name, spool.path, allowed)
             blob = ctx.services.blobs.put(cast("IO[bytes]", spool), limit)
@@ -75,6 +87,7 @@ def _spooled(ctx: Ctx, stream: IO[bytes], limit: int) -> Iterator[blobs.Spool]:
             raise blobs.TooLarge(f"file is larger than {limit} bytes")
         spool.fileno()  # its file exists (even when empty) and is flushed, for the check to read
         spool.flush()
+        spool.start_sync()  # the disk catches up while the file is checked
         yield spool
         return
     copy = store.new_spool()
@@ -85,6 +98,7 @@ def _spooled(ctx: Ctx, stream: IO[bytes], limit: int) -> Iterator[blobs.Spool]:
             copy.write(chunk)
         copy.finish().fileno()
         copy.flush()
+        copy.start_sync()
         yield copy
     finally:
         copy.close()

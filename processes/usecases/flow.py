@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from forms.validate import N_, Message, from_html
 from processes.catalog import clerical_keys, kind_of
@@ -78,7 +79,8 @@ def eligible_assignees(ctx: Ctx, task: InboxTask) -> list[User]:
 
 def delegate_candidates(ctx: Ctx, task: InboxTask) -> list[User]:
     """Whom the holder may ask to prepare the task: any active colleague but the submitter and the holder."""
-    rows = ctx.session.execute(select(User).where(User.is_active.is_(True)).order_by(User.full_name))
+    rows = ctx.session.execute(select(User).where(User.is_active.is_(True)).order_by(User.full_name)
+                               .options(selectinload(User.roles)))  # roles load on use: here all at once
     return [u for u in rows.scalars().unique()
             if u.id not in (task.instance.started_by_id, task.assignee_id) and not _only_system(u)]
 

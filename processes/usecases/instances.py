@@ -40,11 +40,12 @@ def start_instance(ctx: Ctx, key: str) -> Instance:
     ctx.session.flush()
     run = ctx.services.engine.start(definition.spec_json, {"submitter": ctx.me.username,
                                                            "instance_id": instance.id})
-    ctx.session.add(InstanceState(instance_id=instance.id, state_json=run.dumps()))
+    state = InstanceState(instance_id=instance.id, state_json=run.dumps())
+    ctx.session.add(state)
     audit.append(ctx.session, ctx.actor, "instance_started", instance_id=instance.id,
                  object=f"process:{key}@{definition.version}", request_id=ctx.request_id)
-    _sync_inbox(ctx, instance, run, completed=None)
-    _save(ctx, instance, run)
+    _sync_inbox(ctx, instance, run, completed=None)  # reads the run, changes nothing in it
+    _save(ctx, instance, run, state=state)  # the state just dumped: not serialised (nor read back) twice
     return instance
 
 
@@ -250,8 +251,14 @@ def lock_instance(ctx: Ctx, instance_id: int) -> Instance:
     return instance
 
 
+LAST_STATE = "kelisim.last_state"  # session.info: the state row restore_run read last
+
+
 def restore_run(ctx: Ctx, instance: Instance) -> Run:
     state = ctx.session.get_one(InstanceState, instance.id)  # written with the instance
+    # held, so that _save finds it in the session (which holds unchanged rows only weakly) instead of
+    # reading the whole state again
+    ctx.session.info[LAST_STATE] = state
     try:
         return ctx.services.engine.restore(instance.definition.spec_json, state.state_json)
     except EngineError as exc:  # pragma: no cover - a corrupt state is an operator problem
@@ -321,12 +328,16 @@ def _finish_if_done(ctx: Ctx, instance: Instance, run: Run) -> None:
     kind_of(instance.process_key).on_finish(ctx, instance, run)
 
 
-def _save(ctx: Ctx, instance: Instance, run: Run) -> None:
-    state = ctx.session.get_one(InstanceState, instance.id)  # written with the instance
-    state.state_json = run.dumps()
+def _save(ctx: Ctx, instance: Instance, run: Run, state: InstanceState | None = None) -> None:
+    """Write the run's state and the instance's timer, time and holder in one UPDATE of the instance.
+    ``state``: the row start_instance has just written with this run's dumps()."""
+    # the open tasks first: their query flushes what is pending, and the instance is changed once after it
+    names = sorted({t.assignee.full_name for t in ready_tasks(ctx, instance, mine_only=False) if t.assignee})
+    if state is None:
+        state = ctx.session.get_one(InstanceState, instance.id)  # written with the instance
+        state.state_json = run.dumps()
     instance.next_timer_at = None if run.is_completed() else run.next_timer_at()
     instance.updated_at = ctx.now()
-    names = sorted({t.assignee.full_name for t in ready_tasks(ctx, instance, mine_only=False) if t.assignee})
     instance.holder = ", ".join(names)[:200] or None
     try:
         ctx.session.flush()

@@ -141,6 +141,12 @@ class ProcessKind:
         """Roles that may read this instance beyond the people involved in it (e.g. an archive's readers)."""
         return frozenset()
 
+    def readable_where(self, roles: frozenset[str]) -> Any:
+        """`readers` as SQL over `Instance` for lists (`GET /api/v1/instances`): the condition under which
+        holders of `roles` read an instance of this process beyond those involved, or None for none. A kind
+        that overrides `readers` overrides this too, so lists and the instance page agree."""
+        return None
+
     def file_changes(self, ctx: Ctx, instance: Instance) -> list[dict[str, Any]] | None:
         """Each file of the latest round against the round before, for processes with file rounds."""
         return None

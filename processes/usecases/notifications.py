@@ -8,7 +8,7 @@ from sqlalchemy import CursorResult, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from forms.validate import N_
-from processes.usecases import mail
+from processes.usecases import mail, paging
 from processes.usecases.access import visible_tasks_filter
 from processes.usecases.context import Ctx
 from processes.usecases.errors import NotFound
@@ -61,6 +61,8 @@ class Notice:
 class Page:
     notices: list[Notice]  # newest first; the first page also carries every older unread one
     older: int | None  # the cursor of the next (older) page, None on the last
+    count: int | None = None  # all the user's notifications, counted up to paging.COUNT_CAP
+    more: bool = False  # more than that
 
 
 def _resolved(user: User):
@@ -94,7 +96,8 @@ def page(ctx: Ctx, cursor: int | None = None, limit: int = PAGE_SIZE) -> Page:
         rest = ctx.session.execute(base.where(Notification.id < older, Notification.read_at.is_(None),
                                               ~_resolved(user)).order_by(Notification.id.desc())).all()
         notices += [Notice(note, bool(flag)) for note, flag in rest]
-    return Page(notices, older)
+    total, more = paging.count(ctx.session, select(Notification).where(Notification.user_id == user.id))
+    return Page(notices, older, total, more)
 
 
 def for_user(ctx: Ctx, limit: int = PAGE_SIZE) -> list[Notification]:

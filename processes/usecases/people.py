@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from forms.validate import N_, Message
 from processes.usecases import units as unit_tree
@@ -215,7 +216,7 @@ def _find(ctx: Ctx, username: str) -> User:
 def list_users(ctx: Ctx, *, after: str | None = None, limit: int | None = None) -> list[User]:
     """Accounts by username (those after `after`, at most `limit`)."""
     require_admin(ctx)
-    query = select(User).order_by(User.username)
+    query = select(User).order_by(User.username).options(selectinload(User.roles))  # the list shows them
     if after:
         query = query.where(User.username > after)
     if limit:

@@ -1,16 +1,18 @@
 """Read-side queries for the inbox, my submissions and the auditor's pages (no workflow JSON loaded)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Select, case, false, func, or_, select, union
 
 from forms.validate import N_
 from processes.catalog import clerical_keys
 from processes.university_time import start_of_day_utc
-from processes.usecases.access import reads_everything, visible_tasks_filter
+from processes.usecases import paging
+from processes.usecases.access import readable_filter, reads_everything, visible_tasks_filter
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, denied
 from storage import audit
@@ -25,23 +27,115 @@ from storage.models import (
 )
 
 
-def inbox(ctx: Ctx) -> list[InboxTask]:
-    """The user's ready tasks, the most urgent first."""
+def _inbox_query(ctx: Ctx) -> Select[tuple[InboxTask]]:
     me = ctx.me
     not_own = or_(InboxTask.assignee_id == me.id, Instance.started_by_id != me.id,
                   InboxTask.process_key.in_(clerical_keys()))
     # and the tasks a holder asked this user to prepare (marked "prepare for <holder>" on the page)
     to_prepare = (InboxTask.state == "ready") & (InboxTask.delegated_to_id == me.id)
-    rows = ctx.session.execute(select(InboxTask).join(Instance, InboxTask.instance_id == Instance.id)
-                               .where(or_(visible_tasks_filter(me) & not_own, to_prepare))
-                               .order_by(InboxTask.due_at.is_(None), InboxTask.due_at, InboxTask.created_at))
-    return list(rows.scalars().unique())
+    # the candidates first, each way by its own index (a person's, a role's queue, asked to prepare): an OR
+    # of them over the whole table would read every task
+    ready = InboxTask.state == "ready"
+    candidates = union(select(InboxTask.id).where(ready, InboxTask.assignee_id == me.id),
+                       select(InboxTask.id).where(ready, InboxTask.assignee_id.is_(None),
+                                                  InboxTask.role.in_(sorted(me.role_names))),
+                       select(InboxTask.id).where(ready, InboxTask.delegated_to_id == me.id))
+    return (select(InboxTask).join(Instance, InboxTask.instance_id == Instance.id)
+            .where(InboxTask.id.in_(candidates), or_(visible_tasks_filter(me) & not_own, to_prepare)))
+
+
+# the inbox's order: the nearest deadline first (none last), then the oldest; the id makes the key unique
+INBOX_ORDER = paging.Segment(((case((InboxTask.due_at.is_(None), 1), else_=0), False),
+                              (func.coalesce(InboxTask.due_at, InboxTask.created_at), False),
+                              (InboxTask.created_at, False), (InboxTask.id, False)))
+
+
+def inbox(ctx: Ctx) -> list[InboxTask]:
+    """The user's ready tasks, the most urgent first (all of them: `inbox_page` pages them)."""
+    query = _inbox_query(ctx).order_by(*(e for e, _ in INBOX_ORDER.order))
+    return list(ctx.session.execute(query).scalars().unique())
+
+
+def _text(q: str | None, *columns: Any, ids: Any = None) -> ColumnElement[bool] | None:
+    """SQL: `q` occurs in one of `columns` (any letter case; % and _ are plain characters), or is the
+    number (`ids`, e.g. "#123" or "123")."""
+    if not q:
+        return None
+    number = q.strip().lstrip("#")
+    if q.strip().startswith("#") and ids is not None and number.isascii() and number.isdigit():
+        return ids == int(number) if 0 < int(number) < 2**31 else false()  # "#123": that case, nothing else
+    like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    terms: list[ColumnElement[bool]] = [c.ilike(like, escape="\\") for c in columns]
+    if ids is not None and number.isascii() and number.isdigit() and 0 < int(number) < 2**31:
+        terms.append(ids == int(number))
+    return or_(*terms)
+
+
+def _person(q: str) -> Any:
+    """SQL: ids of the users whose username or name (in any language) contains `q`."""
+    if q.strip().startswith("#"):
+        return select(User.id).where(false())
+    return select(User.id).where(_text(q, User.username, User.full_name, User.full_name_ru,  # type: ignore[arg-type]
+                                       User.full_name_en))
+
+
+def _numbered(q: str) -> Any:
+    """SQL: ids of the instances with a document (or a register entry) whose number contains `q`; only a
+    `q` that can be part of a number (one word with a digit: "SC-2026-00042", "00042") is looked for."""
+    from storage.models import InformationRequest
+
+    word = q.strip()
+    if word.startswith("#") or not any(ch.isdigit() for ch in word) or any(ch.isspace() for ch in word):
+        return select(Document.instance_id).where(false())
+    docs = select(Document.instance_id).where(_text(q, Document.reg_number))  # type: ignore[arg-type]
+    requests = select(InformationRequest.instance_id).where(
+        _text(q, InformationRequest.reg_number))  # type: ignore[arg-type]
+    return docs.union(requests)
+
+
+def _case_search(q: str, *columns: Any, person: bool = True) -> ColumnElement[bool]:
+    """SQL over Instance (and `columns`): "#123" is that case alone (its primary key); other text is found in
+    the titles, the case's number, a document's or register number, or (with `person`) the submitter."""
+    word = q.strip()
+    number = word.lstrip("#")
+    if word.startswith("#") and number.isascii() and number.isdigit():
+        return Instance.id == int(number) if 0 < int(number) < 2**31 else false()
+    terms: list[Any] = [_text(q, *columns, ids=Instance.id)]
+    if person:
+        terms.append(Instance.started_by_id.in_(_person(q)))
+    if any(ch.isdigit() for ch in word) and not any(ch.isspace() for ch in word):
+        terms.append(Instance.id.in_(_numbered(q)))
+    return or_(*terms)
+
+
+def inbox_page(ctx: Ctx, q: str | None = None, *, after: paging.Key | None = None,
+               before: paging.Key | None = None, limit: int = paging.DEFAULT_LIMIT) -> paging.Page[InboxTask]:
+    """A page of the user's ready tasks, the most urgent first; `q` finds a task by its title, its case's
+    title or number, or the submitter's name."""
+    query = _inbox_query(ctx)
+    if q:
+        query = query.where(_case_search(q, InboxTask.title, Instance.title))
+    return paging.fetch(ctx.session, query, [INBOX_ORDER], after=after, before=before, limit=limit)
+
+
+# newest first: submissions, all instances, the instances a caller may read
+NEWEST = paging.Segment(((Instance.created_at, True), (Instance.id, True)))
 
 
 def my_submissions(ctx: Ctx) -> list[Instance]:
     rows = ctx.session.execute(select(Instance).where(Instance.started_by_id == ctx.me.id)
-                               .order_by(Instance.created_at.desc()))
+                               .order_by(Instance.created_at.desc(), Instance.id.desc()))
     return list(rows.scalars().unique())
+
+
+def submissions_page(ctx: Ctx, q: str | None = None, *, after: paging.Key | None = None,
+                     before: paging.Key | None = None,
+                     limit: int = paging.DEFAULT_LIMIT) -> paging.Page[Instance]:
+    """A page of the user's own cases, newest first; `q` finds one by its title or number."""
+    query = select(Instance).where(Instance.started_by_id == ctx.me.id)
+    if q:
+        query = query.where(_case_search(q, Instance.title, person=False))
+    return paging.fetch(ctx.session, query, [NEWEST], after=after, before=before, limit=limit)
 
 
 @dataclass(frozen=True)
@@ -52,12 +146,11 @@ class InstanceFilter:
     person: str | None = None
     since: date | None = None
     until: date | None = None
+    text: str | None = None  # a title, a number (the case's, or its documents'), a person
 
 
-def all_instances(ctx: Ctx, flt: InstanceFilter, limit: int = 200) -> list[Instance]:
-    """Every instance, filtered; auditors only."""
-    require_auditor(ctx)
-    query = select(Instance).join(User, Instance.started_by_id == User.id)
+def _instances_query(flt: InstanceFilter) -> Select[tuple[Instance]]:
+    query = select(Instance)
     if flt.process:
         query = query.where(Instance.process_key == flt.process)
     if flt.status:
@@ -65,13 +158,32 @@ def all_instances(ctx: Ctx, flt: InstanceFilter, limit: int = 200) -> list[Insta
     if flt.outcome:
         query = query.where(Instance.outcome == flt.outcome)
     if flt.person:
-        like = f"%{flt.person}%"
-        query = query.where(or_(User.username.ilike(like), User.full_name.ilike(like)))
+        query = query.where(Instance.started_by_id.in_(_person(flt.person)))
     if flt.since:
         query = query.where(Instance.created_at >= start_of_day_utc(flt.since))
     if flt.until:
         query = query.where(Instance.created_at < start_of_day_utc(flt.until + timedelta(days=1)))
-    return list(ctx.session.execute(query.order_by(Instance.created_at.desc()).limit(limit)).scalars().unique())
+    if flt.text:
+        query = query.where(_case_search(flt.text, Instance.title))
+    return query
+
+
+def all_instances(ctx: Ctx, flt: InstanceFilter, *, after: paging.Key | None = None,
+                  before: paging.Key | None = None, limit: int = paging.DEFAULT_LIMIT) -> paging.Page[Instance]:
+    """A page of every instance, filtered, newest first; auditors only."""
+    require_auditor(ctx)
+    return paging.fetch(ctx.session, _instances_query(flt), [NEWEST], after=after, before=before, limit=limit)
+
+
+def readable_instances(ctx: Ctx, flt: InstanceFilter, *, after: paging.Key | None = None,
+                       before: paging.Key | None = None,
+                       limit: int = paging.DEFAULT_LIMIT) -> paging.Page[Instance]:
+    """A page of the instances the user may read (as the instance page decides), filtered, newest first."""
+    query = _instances_query(flt)
+    readable = readable_filter(ctx.me)
+    if readable is not None:
+        query = query.where(readable)
+    return paging.fetch(ctx.session, query, [NEWEST], after=after, before=before, limit=limit)
 
 
 def require_auditor(ctx: Ctx) -> None:
@@ -117,6 +229,51 @@ def audit_events(ctx: Ctx, instance: int | None = None, actor: str | None = None
     if until:
         where.append(AuditEvent.at < until)
     return audit.entries(ctx.session, *where, limit=limit)
+
+
+def audit_where(instance: int | None = None, actor: str | None = None, action: str | None = None,
+                since: datetime | None = None, until: datetime | None = None) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if instance is not None:
+        where.append(AuditEvent.instance_id == instance)
+    if actor:
+        where.append(AuditEvent.actor == actor)
+    if action:
+        where.append(AuditEvent.action == action)
+    if since:
+        where.append(AuditEvent.at >= since)
+    if until:
+        where.append(AuditEvent.at < until)
+    return where
+
+
+CHAIN_ORDER = paging.Segment(((AuditEvent.seq, False),))
+
+
+def audit_page(ctx: Ctx, *, after: paging.Key | None = None, before: paging.Key | None = None,
+               limit: int = paging.DEFAULT_LIMIT, **filters: Any) -> paging.Page[audit.Entry]:
+    """A page of the audit trail in chain order, filtered (`audit_where`); auditors only."""
+    require_auditor(ctx)
+    query = audit.entries_query(*audit_where(**filters))
+    return paging.fetch(ctx.session, query, [CHAIN_ORDER], after=after, before=before, limit=limit,
+                        row=audit.row_decoder(ctx.session))
+
+
+def audit_stream(ctx: Ctx, batch: int = 2000, **filters: Any) -> Iterator[audit.Entry]:
+    """Every audit entry matching the filters, in chain order, read a batch at a time by seq (an export
+    never stops at a row limit); auditors only (checked at the call, before anything is read)."""
+    require_auditor(ctx)
+    return _audit_batches(ctx, batch, audit_where(**filters))
+
+
+def _audit_batches(ctx: Ctx, batch: int, where: list[ColumnElement[bool]]) -> Iterator[audit.Entry]:
+    last = 0
+    while True:
+        rows = audit.entries(ctx.session, AuditEvent.seq > last, *where, limit=batch)
+        yield from rows
+        if len(rows) < batch or rows[-1].seq is None:
+            return
+        last = rows[-1].seq
 
 
 def actor_names(ctx: Ctx, instance: Instance) -> dict[str, str]:

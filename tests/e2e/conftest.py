@@ -114,6 +114,7 @@ def _server_env(data_dir: Path, base_url: str) -> dict[str, str]:
         "KELISIM_BASE_URL": base_url,
         "KELISIM_LOG_LEVEL": "WARNING",
         "KELISIM_ENV": "production",
+        "KELISIM_RENDER_INLINE": "1",  # served --no-worker: issued PDFs are rendered right after the commit
         "PYTHONUNBUFFERED": "1",
     })
     return env

@@ -5,7 +5,7 @@ from typing import Any
 
 from processes.information_request.kind import OUTCOME_OF
 from processes.information_request.request_register import STATUSES
-from web.openapi import DUE_AT, DUE_DAY, ERR, array, date_param, id_param, ok, ref
+from web.openapi import DUE_AT, DUE_DAY, ERR, PAGING, array, date_param, id_param, ok, paged, ref
 
 
 def paths() -> dict[str, Any]:
@@ -17,8 +17,8 @@ def paths() -> dict[str, Any]:
                                           ("status", {"type": "string", "enum": list(STATUSES)}),
                                           ("outcome", {"type": "string", "enum": list(OUTCOME_OF.values())}))),
                            date_param("since", "received on or after this Almaty date"),
-                           date_param("until", "received on or before this Almaty date")],
-            "responses": ok("Register entries", array("RegisterEntry"))}},
+                           date_param("until", "received on or before this Almaty date"), *PAGING],
+            "responses": paged("Register entries", array("RegisterEntry"))}},
         "/api/v1/instances/{id}/dispatch": {"post": {
             "summary": "Record how an information request's letter was sent (registry): method email|post|in_person",
             "parameters": [id_param("id")],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -14,9 +14,10 @@ from processes.information_request import request_register as register
 from processes.university_time import deadline_day
 from processes.usecases import instances
 from processes.usecases.errors import Invalid
+from web import paging
 from web.auth import api_auth
 from web.process_pages import NavItem
-from web.unit_of_work import ctx, date_arg
+from web.unit_of_work import ctx, date_arg, streamed
 
 bp = Blueprint("requests", __name__)
 NAV = [NavItem("requests.page", N_("Requests register"), register.READERS, order=30)]
@@ -39,15 +40,18 @@ def _filter() -> register.RegisterFilter:
 def page():
     flt = _filter()
     c = ctx()
-    return render_template("information_request/register.html", rows=register.search(c, flt), flt=flt, now=c.now())
+    page_ = register.search_page(c, flt, **paging.position("register"))
+    return render_template("information_request/register.html", rows=page_.items, page=page_,
+                           links=paging.links("register", page_), flt=flt, now=c.now())
 
 
 @bp.get("/requests.csv")
 @login_required
 def csv_export():
     flt = _filter()
-    rows = register.search(ctx(), flt)
-    return Response(register.register_csv(rows, _), mimetype="text/csv",
+    register.require_reader(ctx())  # before the answer starts
+    chunks = streamed(lambda c: register.register_csv_stream(register.every_row(c, flt), _))
+    return Response(stream_with_context(chunks), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=kelisim-information-requests.csv",
                              "Cache-Control": "no-store"})
 
@@ -117,7 +121,9 @@ def row_json(row: register.RegisterRow) -> dict[str, Any]:
 @bp.get("/api/v1/information-requests")
 @api_auth
 def api_list():
-    return jsonify([row_json(r) for r in register.search(ctx(), _filter())])
+    """The register a page at a time (`limit`, `cursor`; the next page in `Link`)."""
+    page_ = register.search_page(ctx(), _filter(), **paging.position("register"))
+    return paging.link_header(jsonify([row_json(r) for r in page_.items]), "register", page_)
 
 
 @bp.get("/api/v1/instances/<id:instance_id>/letter")

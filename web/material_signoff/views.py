@@ -7,6 +7,7 @@ from flask_login import login_required
 from forms.validate import N_
 from processes.material_signoff import KIND, archive
 from processes.usecases import queries
+from web import paging
 from web.process_pages import NavItem
 from web.unit_of_work import ctx, date_arg
 
@@ -25,6 +26,8 @@ def archive_list():
         since=date_arg("since"), until=date_arg("until"))
     c = ctx()
     values = KIND.labels.values
-    return render_template("material_signoff/archive.html", items=archive.search(c, flt), flt=flt,
+    page = archive.search_page(c, flt, **paging.position("archive"))
+    return render_template("material_signoff/archive.html", items=page.items, page=page,
+                           links=paging.links("archive", page), flt=flt,
                            units=queries.units(c), material_types=list(values["material_type"]),
                            channels=list(values["channel"]))
