@@ -286,7 +286,10 @@ def save(ctx: Ctx, decision: str, rules: Any, reason: Any, base_version: Any) ->
     # a rule changed or added carries the reason as its description in the DMN document
     new_rules = [r if r.description else replace(r, description=reason.strip()) for r in new_rules]
     content = decisions.write_table(latest.content.encode("utf-8"), new_rules)
-    if decisions.checksum(content) == latest.checksum or before.rules == decisions.read_table(content).rules:
+    def decided(rules: tuple[decisions.Rule, ...]) -> list[tuple[str, tuple[str, ...], str]]:
+        return [(r.id, r.inputs, r.output) for r in rules]  # what routes; descriptions do not
+
+    if decided(before.rules) == decided(decisions.read_table(content).rules):
         raise Invalid({"rules": Message(N_("Nothing changed: the rules are those of version %(n)s."),
                                         {"n": latest.version})})
     try:
