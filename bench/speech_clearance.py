@@ -80,6 +80,7 @@ class Options:
     pg_url: str | None
     json_path: Path | None
     keep: bool
+    api_only: bool = False
 
 
 # --- small helpers ----------------------------------------------------------------------------
@@ -665,11 +666,13 @@ def print_concurrent(name: str, fig: dict[str, Any]) -> None:
 
 def comparison_rows(fig: dict[str, Any]) -> list[tuple[str, float | None, float, str]]:
     """Return (what, ours, theirs, unit) rows; unit 'ms' is lower-better, '/s' higher-better."""
-    b, c = fig["usecases"], fig["api_sequential"]
+    b, c = fig.get("usecases"), fig["api_sequential"]
     d_sqlite, d_pg = fig.get("api_concurrent_sqlite"), fig.get("api_concurrent_postgresql")
-    rows = [
+    rows = [] if b is None else [  # (b) is left out by --api-only
         ("in-process, with PDF (b) vs SpiffArena", b["with_pdf"]["median_ms"], PEERS["spiffarena_in_process_ms"], "ms"),
         ("in-process, no PDF (b') vs SpiffArena", b["without_pdf"]["median_ms"], PEERS["spiffarena_in_process_ms"], "ms"),
+    ]
+    rows += [
         ("HTTP one client (c) vs SpiffArena", c["median_ms"], PEERS["spiffarena_http_one_client_ms"], "ms"),
         ("HTTP calls per instance (c) vs SpiffArena", c["http_calls_per_instance"], PEERS["spiffarena_http_calls"], "calls"),
     ]
@@ -721,6 +724,7 @@ def parse_options(argv: list[str] | None) -> Options:
     parser.add_argument("--seconds", type=float, help="load duration of (d) per database (default 30)")
     parser.add_argument("--clients", type=int, default=4, help="concurrent API clients in (d)")
     parser.add_argument("--skip-pg", action="store_true", help="do not run (d) on PostgreSQL")
+    parser.add_argument("--api-only", action="store_true", help="only (c) and (d): the server under load")
     parser.add_argument("--pg-url", default=PG_URL, help=f"PostgreSQL URL (default {PG_URL})")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data dirs and server logs")
@@ -729,7 +733,7 @@ def parse_options(argv: list[str] | None) -> Options:
     n = (20, 5, 5) if args.quick else (200, 50, 50)
     return Options(engine_n=n[0], usecase_n=n[1], api_n=n[2], seconds=seconds, clients=args.clients,
                    pg_url=None if args.skip_pg else args.pg_url, json_path=args.json,
-                   keep=args.keep)
+                   keep=args.keep, api_only=args.api_only)
 
 
 def run_api_sqlite(tmp: Path, opts: Options, fig: dict[str, Any]) -> None:
@@ -771,10 +775,11 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="kelisim-bench-"))
     print(f"temporary data and server logs under {tmp} ({'kept' if opts.keep else 'removed at the end'})")
     try:
-        fig["engine"] = bench_engine(opts.engine_n)
-        print_engine(fig["engine"])
-        fig["usecases"] = bench_usecases(tmp, opts.usecase_n)
-        print_usecases(fig["usecases"])
+        if not opts.api_only:
+            fig["engine"] = bench_engine(opts.engine_n)
+            print_engine(fig["engine"])
+            fig["usecases"] = bench_usecases(tmp, opts.usecase_n)
+            print_usecases(fig["usecases"])
         run_api_sqlite(tmp, opts, fig)
         run_api_pg(tmp, opts, fig)
     finally:

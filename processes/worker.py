@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import os
 import threading
 import time
 import uuid
@@ -171,12 +172,29 @@ def describe(exc: BaseException) -> str:
 RENDER_RETRY_S = 60.0  # a document whose rendering failed is tried again after this long
 
 
+def lower_priority(nice: int) -> None:
+    """Add ``nice`` to the calling thread's nice value (Linux: per thread); elsewhere, or when the
+    system refuses, log it and run at the usual priority."""
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return
+    tid = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except OSError as exc:  # pragma: no cover - e.g. a sandbox without setpriority
+        log.warning("could not lower the renderer's priority: %s", exc)
+
+
 def run_renderer(factory: sessionmaker[Session], services: Services, interval: float,
-                 stop: threading.Event) -> None:
+                 stop: threading.Event, nice: int = 0) -> None:
     """Drain the render queue until `stop` is set: look every `interval` seconds whether a document
     is pending (one indexed query that locks nothing) and render what is. Several renderers, in this
-    or other processes, share the queue (see ``processes.rendering.render_next``)."""
-    log.info("renderer started (looks every %.2f s)", interval)
+    or other processes, share the queue (see ``processes.rendering.render_next``).
+
+    ``nice`` lowers this thread's CPU priority (Linux keeps a nice value per thread): when the
+    machine is busy, the requests people wait for run first and the PDFs use what they leave over,
+    so a burst of decisions stays fast and its documents follow a little later."""
+    lower_priority(nice)
+    log.info("renderer started (looks every %.2f s, nice %+d)", interval, nice)
     failed_at: dict[int, float] = {}  # documents whose rendering failed: left alone for a while
     while not stop.is_set():
         stored = 0

@@ -246,7 +246,8 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer)
     checksum: Mapped[str] = mapped_column(String(64))
-    spec_json: Mapped[str] = mapped_column(Text)
+    # loaded only when read (starting or restoring a run): every list joins the definition of each row
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # the version of each decision table it was built with: {"approver_routing": 2} (migration 0015)
     decisions: Mapped[dict | None] = mapped_column(JSON)

@@ -98,7 +98,8 @@ def serve(host: str, port: int, workers: int, threads: int, read_timeout: int, n
         threading.Thread(target=run_forever, daemon=True, name="kelisim-worker",
                          args=(rt.factory, rt.services, rt.config["WORKER_INTERVAL"], stop)).start()
         threading.Thread(target=run_renderer, daemon=True, name="kelisim-renderer",  # the documents' PDFs
-                         args=(rt.factory, rt.services, rt.config["RENDER_INTERVAL"], stop)).start()
+                         args=(rt.factory, rt.services, rt.config["RENDER_INTERVAL"], stop,
+                               rt.config["RENDER_NICE"])).start()
     click.echo(f"Kelisim serving on http://{host}:{port} ({workers} processes x {threads} threads)")
     try:
         code = server.wait()
@@ -123,7 +124,8 @@ def worker(once: bool) -> None:
         return
     stop = threading.Event()
     threading.Thread(target=run_renderer, daemon=True, name="kelisim-renderer",
-                     args=(rt.factory, rt.services, rt.config["RENDER_INTERVAL"], stop)).start()
+                     args=(rt.factory, rt.services, rt.config["RENDER_INTERVAL"], stop,
+                               rt.config["RENDER_NICE"])).start()
     try:
         run_forever(rt.factory, rt.services, rt.config["WORKER_INTERVAL"], stop)
     finally:

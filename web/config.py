@@ -54,6 +54,8 @@ def from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WORKER_INTERVAL": float(os.environ.get("KELISIM_WORKER_INTERVAL", "30")),
         # the worker looks this often (seconds) for documents whose PDF is pending, and renders them
         "RENDER_INTERVAL": float(os.environ.get("KELISIM_RENDER_INTERVAL", "0.5")),
+        # the renderer's nice value above the server's (0-19): on a busy machine the requests run first
+        "RENDER_NICE": int(os.environ.get("KELISIM_RENDER_NICE", "10")),
         # render issued PDFs inside the request, right after its commit (tests of other behaviour only;
         # by default the worker renders them in the background and the deciding click answers at once)
         "RENDER_INLINE": os.environ.get("KELISIM_RENDER_INLINE") == "1",

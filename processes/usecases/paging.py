@@ -82,8 +82,25 @@ def _ordering(order: Sequence[tuple[ColumnElement[Any], bool]], backward: bool) 
     return [expr.desc() if (desc != backward) else expr.asc() for expr, desc in order]
 
 
+def _first(result: Any) -> Any:
+    """The row's first column (the listed object)."""
+    return result[0]
+
+
+def _single_entity(base: Select[Any]) -> Any:
+    """The mapped class `base` selects, when it selects exactly one with a one-column primary key; else None."""
+    described = base.column_descriptions
+    if len(described) != 1:
+        return None
+    expr = described[0].get("expr")
+    mapper = getattr(expr, "__mapper__", None)
+    if not isinstance(expr, type) or mapper is None or len(mapper.primary_key) != 1:
+        return None
+    return expr
+
+
 def fetch(session: Session, base: Select[Any], segments: Sequence[Segment], *, after: Key | None = None,
-          before: Key | None = None, limit: int = DEFAULT_LIMIT, row: Callable[[Any], T] = lambda r: r[0],
+          before: Key | None = None, limit: int = DEFAULT_LIMIT, row: Callable[[Any], T] = _first,  # type: ignore[assignment]
           counted: bool = True) -> Page[T]:
     """One page of `base` (a select of the list's rows with its filters): the `limit` rows after `after`, or
     before `before`, or the first ones; `row` turns a result row (the selected columns, then the key's)
@@ -99,10 +116,16 @@ def fetch(session: Session, base: Select[Any], segments: Sequence[Segment], *, a
     key = tuple(start[1:]) if start is not None else None
     items: list[T] = []
     keys: list[Key] = []
+    entity = _single_entity(base) if row is _first else None
+    # A list of one mapped class is read in two steps: the page's ids and keys by a narrow query (what the
+    # indexes answer; the class's joined eager loads would widen every row the planner sorts and join tables
+    # it would rather not), then those rows with their eager loads, by primary key.
+    selected = base.with_only_columns(entity.__mapper__.primary_key[0], maintain_column_froms=True) \
+        if entity is not None else base
     while 0 <= seg_i < len(segments) and len(items) <= limit:
         seg = segments[seg_i]
         n = len(seg.order)
-        query = base.add_columns(*(expr.label(f"_key{i}") for i, (expr, _) in enumerate(seg.order)))
+        query = selected.add_columns(*(expr.label(f"_key{i}") for i, (expr, _) in enumerate(seg.order)))
         if seg.where is not None:
             query = query.where(seg.where)
         if key is not None:
@@ -113,6 +136,11 @@ def fetch(session: Session, base: Select[Any], segments: Sequence[Segment], *, a
             keys.append((seg_i, *tuple(result)[-n:]))
         seg_i += -1 if backward else 1
         key = None
+    if entity is not None and items:
+        pk = entity.__mapper__.primary_key[0]
+        loaded = {getattr(obj, pk.key): obj for obj in session.execute(
+            select(entity).where(pk.in_(items)).execution_options(populate_existing=False)).scalars().unique()}
+        items = [loaded[i] for i in items]
     beyond = len(items) > limit
     if backward and not beyond:  # back at the start: the first page, full
         return fetch(session, base, segments, limit=limit, row=row, counted=counted)
@@ -125,6 +153,11 @@ def fetch(session: Session, base: Select[Any], segments: Sequence[Segment], *, a
     else:
         nxt = keys[-1] if beyond else None
         prev = (keys[0] if keys else after) if after is not None else None
-    total, more = count(session, base) if counted else (None, False)
+    if not counted:
+        total, more = None, False
+    elif start is None and not beyond:  # the whole list is on this first page: its rows are the count
+        total, more = len(items), False
+    else:
+        total, more = count(session, base)
     return Page(items, nxt, prev, total, more)
 

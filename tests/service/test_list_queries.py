@@ -226,6 +226,12 @@ def test_register_pages_through_its_three_segments_in_order(act, factory):
                before=act("registry", register.search_page, register.RegisterFilter(), limit=4,
                           after=act("registry", register.search_page, register.RegisterFilter(), limit=4).next).prev)
     assert [r.request.reg_number for r in back.items] == numbers[:4]
+    expected = {"open": (0, 1, 2, 3, 4, 5), "overdue": (0, 1, 2), "answered": (8, 7, 6), "to_dispatch": (8, 7, 6)}
+    for status, wanted in expected.items():  # a status reads only the segments it can match, in order, by 2
+        flt = register.RegisterFilter(status=status)
+        paged = walk(lambda flt=flt, **kw: act("registry", register.search_page, flt, **kw), 2)
+        assert [r.request.reg_number for r in paged] == [f"IR-2026-{n:05d}" for n in wanted], status
+        assert act("registry", register.search_page, flt).count == len(wanted)
 
 
 def test_audit_page_in_chain_order_and_export_reads_everything(act, factory):
