@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from storage.models import (
     ApiToken,
@@ -262,8 +262,15 @@ def issue_token(session: Session, user: User, lifetime: timedelta) -> tuple[str,
 
 
 def token_user(session: Session, token: str, now: datetime) -> User | None:
-    row = session.execute(select(ApiToken).where(ApiToken.token_hash == _token_digest(token))).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    """The active user a valid (known, unrevoked, unexpired) API token belongs to; None otherwise. One query:
+    the token with its user and the user's roles (every request reads them)."""
+    row = session.execute(
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _token_digest(token)).options(joinedload(User.roles))
+    ).unique().one_or_none()
+    if row is None:
         return None
-    user = session.get(User, row.user_id)
-    return user if user is not None and user.is_active else None
+    token_row, user = row
+    if token_row.revoked_at is not None or token_row.expires_at <= now:
+        return None
+    return user if user.is_active else None

@@ -125,9 +125,10 @@ def append(
     )
     ev.hash = compute_hash(ev)
     session.add(ev)
-    session.flush()  # the entry first: the database moves the head only onto an entry of the chain
-    head.seq, head.hash = ev.seq, ev.hash
+    # The entry first: the database moves the head only onto an entry of the chain. The head's move onto this
+    # entry is written by the next flush (the next entry's, or the commit's), after the entry is in.
     session.flush()
+    head.seq, head.hash = ev.seq, ev.hash
     return ev
 
 

@@ -25,7 +25,7 @@ from processes.usecases.errors import (
 )
 from processes.usecases.routing import holders
 from storage import audit
-from storage.models import InboxTask, Instance, InstanceState, Status, TaskState, User
+from storage.models import InboxTask, Instance, InstanceState, ProcessDefinition, Status, TaskState, User
 
 if TYPE_CHECKING:
     from processes.usecases.kinds import ProcessKind
@@ -38,7 +38,7 @@ def start_instance(ctx: Ctx, key: str) -> Instance:
                         status=Status.RUNNING.value, created_at=ctx.now(), updated_at=ctx.now())
     ctx.session.add(instance)
     ctx.session.flush()
-    run = ctx.services.engine.start(definition.spec_json, {"submitter": ctx.me.username,
+    run = ctx.services.engine.start(spec_of(definition), {"submitter": ctx.me.username,
                                                            "instance_id": instance.id})
     state = InstanceState(instance_id=instance.id, state_json=run.dumps())
     ctx.session.add(state)
@@ -60,7 +60,7 @@ def startable(ctx: Ctx, key: str):
 
 def first_form(ctx: Ctx, definition) -> Form:
     """The form a new instance of a process starts with (found by running its start in memory)."""
-    first = ctx.services.engine.start(definition.spec_json, {}).ready_user_tasks()[0]
+    first = ctx.services.engine.start(spec_of(definition), {}).ready_user_tasks()[0]
     return load_form(first.form, first.ui_form)
 
 
@@ -251,6 +251,22 @@ def lock_instance(ctx: Ctx, instance_id: int) -> Instance:
     return instance
 
 
+_SPECS: dict[str, str] = {}  # checksum -> spec_json: a deployed version never changes, and its checksum covers it
+_SPECS_MAX = 256
+
+
+def spec_of(definition: ProcessDefinition) -> str:
+    """A process version's serialized spec, read from the database once per server process (the column is
+    deferred: lists never load it, and an action need not read it every time)."""
+    spec = _SPECS.get(definition.checksum)
+    if spec is None:
+        spec = definition.spec_json
+        if len(_SPECS) >= _SPECS_MAX:
+            _SPECS.clear()
+        _SPECS[definition.checksum] = spec
+    return spec
+
+
 LAST_STATE = "kelisim.last_state"  # session.info: the state row restore_run read last
 
 
@@ -260,7 +276,7 @@ def restore_run(ctx: Ctx, instance: Instance) -> Run:
     # reading the whole state again
     ctx.session.info[LAST_STATE] = state
     try:
-        return ctx.services.engine.restore(instance.definition.spec_json, state.state_json)
+        return ctx.services.engine.restore(spec_of(instance.definition), state.state_json)
     except EngineError as exc:  # pragma: no cover - a corrupt state is an operator problem
         raise Conflict(N_("The instance state could not be loaded.")) from exc
 
