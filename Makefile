@@ -48,6 +48,7 @@ bench: install
 	$(BIN)/python bench/policy_pdf.py
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/lists.py
+	$(BIN)/python bench/diagrams.py
 
 fuzz: install
 	$(BIN)/pip install -q 'schemathesis>=4,<5'

@@ -94,10 +94,22 @@ def issuer(document_kind: str | None) -> ProcessKind | None:
     return None
 
 
+# Document kinds no process issues (the auditor's case file): "module:function" of their renderer, imported on
+# first use. `issuer` stays None for them (no process page shows them).
+GENERAL_RENDERERS: dict[str, str] = {"case_file": "processes.case_file:render_case_file"}
+
+
 def renderer(document_kind: str) -> Callable[[Document, Settings], bytes] | None:
-    """The function that renders a document kind to PDF, from the process that issues it."""
+    """The function that renders a document kind to PDF, from the process that issues it (or a general one)."""
     kind = issuer(document_kind)
-    return kind.renderers[document_kind] if kind else None
+    if kind:
+        return kind.renderers[document_kind]
+    target = GENERAL_RENDERERS.get(document_kind)
+    if target is None:
+        return None
+    module, _, name = target.partition(":")
+    found: Callable[[Document, Settings], bytes] = getattr(importlib.import_module(module), name)
+    return found
 
 
 def open_document_kinds() -> frozenset[str]:

@@ -63,6 +63,7 @@ class DeployedProcess:
     checksum: str
     spec_json: str
     decisions: tuple[str, ...] = ()  # the ids of the decision tables it uses
+    diagram: bytes = b""  # the BPMN file that defines the process, as deployed: its diagram (DI) is drawn
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,20 @@ class FiredTimer:
 
     name: str
     task_id: str
+
+
+@dataclass(frozen=True)
+class PathTaken:
+    """Where an instance went, by BPMN element id (what its diagram shows).
+
+    ``completed``: each element completed, with how many times (a revise loop taken twice counts 2; a timer
+    event that fired counts as completed); ``open``: the elements waiting now (a task for a person, a timer
+    still to fire); ``steps``: the (source, target) element pairs the instance moved along, with how many
+    times, in the order of the engine's task tree (a pair is a sequence flow when the diagram has one)."""
+
+    completed: dict[str, int]
+    open: tuple[str, ...]
+    steps: dict[tuple[str, str], int]
 
 
 class _SpecNameConverter(BpmnProcessSpecConverter):
@@ -264,8 +279,10 @@ class ProcessEngine:
             used, decisions = _files_used(parser, [key, *subprocess_specs])
             checksum = _checksum(overrides[name] if name in overrides else files[name].read_bytes() for name in used)
             spec_json = json.dumps(spec_dict, sort_keys=True, separators=(",", ":"))
+            main_file = parser.get_process_parser(key).filename
+            diagram = overrides[main_file] if main_file in overrides else files[main_file].read_bytes()
             deployed.append(DeployedProcess(key, spec.description or key, checksum, spec_json,
-                                            tuple(sorted(decisions))))
+                                            tuple(sorted(decisions)), diagram))
         return deployed
 
     def start(self, spec_json: str, data: dict[str, Any] | None = None) -> Run:
@@ -379,6 +396,29 @@ class Run:
         dct[serializer.VERSION_KEY] = serializer.VERSION
         return json.dumps(dct, separators=(",", ":"))
 
+    def path(self) -> PathTaken:
+        """Where this instance went so far (finished instances too), from the engine's task tree: each task
+        that ran is kept there with its state, so nothing but the saved state is needed."""
+        completed: dict[str, int] = {}
+        waiting: list[str] = []
+        steps: dict[tuple[str, str], int] = {}
+        open_states = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+        for task in self._workflow.get_tasks():
+            bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+            if bpmn_id is None:  # the engine's own joints (start, end joins, boundary splits)
+                continue
+            if task.state == TaskState.COMPLETED:
+                completed[bpmn_id] = completed.get(bpmn_id, 0) + 1
+            elif task.state & open_states:
+                if bpmn_id not in waiting:
+                    waiting.append(bpmn_id)
+            else:
+                continue  # predicted, cancelled or not reached: not a step taken
+            source = _nearest_element(task.parent)
+            if source is not None:
+                steps[(source, bpmn_id)] = steps.get((source, bpmn_id), 0) + 1
+        return PathTaken(completed, tuple(waiting), steps)
+
     def _ready_task(self, task_id: str) -> Task:
         """Return the ready user task with this id, or raise TaskNotReady."""
         try:
@@ -406,6 +446,17 @@ class Run:
                 if workflow.get_next_task(state=TaskState.READY, manual=False) is None:
                     break
                 workflow.do_engine_steps()
+
+
+def _nearest_element(task: Task | None) -> str | None:
+    """The BPMN id of the nearest completed ancestor that is a diagram element (the engine inserts joints of
+    its own between elements, e.g. around an activity with boundary events)."""
+    while task is not None:
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if bpmn_id is not None:
+            return bpmn_id if task.state == TaskState.COMPLETED else None
+        task = task.parent
+    return None
 
 
 def _is_timer(task: Task) -> bool:

@@ -243,3 +243,73 @@ def _raw_text(value: Any) -> str | None:
     if isinstance(value, datetime):
         return value.isoformat()
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """The verification of the chain up to one entry (a case file's last): `full` when the chain was recomputed
+    from its first entry up to `up_to`; `case` when, the chain being too long for that, each entry of one case
+    was recomputed and its link to the entry before it checked (what a case file says it did)."""
+
+    ok: bool
+    mode: str  # "full" | "case"
+    up_to: int
+    count: int  # entries recomputed
+    first_bad_seq: int | None = None
+    reason: str | None = None
+
+
+def verify_up_to(session: Session, seq: int, full_limit: int = 200_000, *, instance_id: int | None = None,
+                 batch: int = 2000) -> ChainCheck:
+    """Verify the chain up to entry `seq`. Up to `full_limit` entries (or with no case given): recompute it from
+    the start to `seq` (every entry present, in order, matching its hash and linked to the one before). Beyond:
+    recompute each entry of case `instance_id` up to `seq` and check that its `prev_hash` is the stored hash of
+    the entry before it (seq − 1); the entries between them are not recomputed."""
+    if seq <= full_limit or instance_id is None:
+        return _verify_from_start(session, seq, batch)
+    return _verify_case(session, seq, instance_id)
+
+
+def _verify_from_start(session: Session, up_to: int, batch: int) -> ChainCheck:
+    prev, expected, count = GENESIS, 1, 0
+    last = 0
+    while last < up_to:
+        rows = entries(session, AuditEvent.seq > last, AuditEvent.seq <= up_to, limit=batch)
+        for ev in rows:
+            if "seq" in ev.damaged:
+                return ChainCheck(False, "full", up_to, count, expected, DAMAGED)
+            if ev.seq != expected:
+                return ChainCheck(False, "full", up_to, count, expected, "missing or reordered entry")
+            if ev.damaged:
+                return ChainCheck(False, "full", up_to, count, ev.seq, DAMAGED)
+            if ev.prev_hash != prev or compute_hash(ev) != ev.hash:
+                return ChainCheck(False, "full", up_to, count, ev.seq, "entry does not match its hash")
+            assert ev.hash is not None  # an undamaged entry has its hash
+            prev, expected, count = ev.hash, expected + 1, count + 1
+        if not rows or rows[-1].seq is None:
+            break
+        last = rows[-1].seq
+    if count != up_to:
+        return ChainCheck(False, "full", up_to, count, count + 1, "missing or reordered entry")
+    return ChainCheck(True, "full", up_to, count)
+
+
+def _verify_case(session: Session, up_to: int, instance_id: int) -> ChainCheck:
+    own = entries(session, AuditEvent.instance_id == instance_id, AuditEvent.seq <= up_to)
+    wanted = sorted({ev.seq - 1 for ev in own if ev.seq is not None and ev.seq > 1})
+    stored: dict[int, str] = {}
+    for start in range(0, len(wanted), 500):
+        part = wanted[start:start + 500]
+        stored.update({s: h for s, h in session.execute(
+            select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.in_(part))).tuples()})
+    count = 0
+    for ev in own:
+        if ev.seq is None or ev.damaged:
+            return ChainCheck(False, "case", up_to, count, ev.seq, DAMAGED)
+        before = GENESIS if ev.seq == 1 else stored.get(ev.seq - 1)
+        if before is None:
+            return ChainCheck(False, "case", up_to, count, ev.seq - 1, "missing or reordered entry")
+        if ev.prev_hash != before or compute_hash(ev) != ev.hash:
+            return ChainCheck(False, "case", up_to, count, ev.seq, "entry does not match its hash")
+        count += 1
+    return ChainCheck(True, "case", up_to, count)

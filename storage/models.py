@@ -251,6 +251,9 @@ class ProcessDefinition(Base):
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # the version of each decision table it was built with: {"approver_routing": 2} (migration 0015)
     decisions: Mapped[dict | None] = mapped_column(JSON)
+    # the BPMN XML the version was deployed from, for its diagram (migration 0018; empty for versions deployed
+    # earlier whose file has changed since)
+    diagram: Mapped[str | None] = mapped_column(Text, deferred=True)
 
 
 class DecisionVersion(Base):

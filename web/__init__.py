@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from processes.diagram import STYLE_CSP_SOURCE
 from web import runtime
 
 csrf = CSRFProtect()
@@ -93,6 +94,28 @@ def _install_views(app: Flask) -> None:
     app.register_blueprint(absence_views.bp)
     app.register_blueprint(absence_api.bp)
     csrf.exempt(absence_api.bp)  # the JSON API's absences: bearer tokens only
+    from web import audit_api, definitions_views  # issue 14: the audit trail's exports, process definitions
+
+    app.register_blueprint(definitions_views.bp)
+    app.register_blueprint(definitions_views.api_bp)
+    csrf.exempt(definitions_views.api_bp)  # bearer tokens only
+    app.register_blueprint(audit_api.bp)
+    csrf.exempt(audit_api.bp)  # bearer tokens only
+    from web import diagram_views
+
+    app.register_blueprint(diagram_views.bp)
+    app.register_blueprint(diagram_views.api_bp)
+    csrf.exempt(diagram_views.api_bp)  # the JSON API's diagrams: bearer tokens only
+    from web import dashboard_views  # issue 14, part 7: deadlines at a glance
+
+    app.register_blueprint(dashboard_views.bp)
+    app.register_blueprint(dashboard_views.api_bp)
+    csrf.exempt(dashboard_views.api_bp)  # bearer tokens only
+    from web import case_file_views  # issue 14: the auditors' case file (PDF)
+
+    app.register_blueprint(case_file_views.bp)
+    app.register_blueprint(case_file_views.api_bp)
+    csrf.exempt(case_file_views.api_bp)  # bearer tokens only
     nav = process_pages.install_all(app, csrf.exempt)
     app.jinja_loader = process_pages.fragment_loader(app.jinja_loader)
     from web.labels import ProcessLabels
@@ -161,8 +184,11 @@ def _before() -> None:
         abort(413)  # refuse before reading a byte of the body
 
 
+DIAGRAM_STYLE = STYLE_CSP_SOURCE  # the process diagrams drawn inline (processes/diagram.py): their stylesheet only
+
+
 def _security_headers(response):
-    csp = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    csp = (f"default-src 'self'; img-src 'self' data:; style-src 'self' {DIAGRAM_STYLE}; script-src 'self'; "
            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
     response.headers.setdefault("Content-Security-Policy", csp)
     response.headers["X-Content-Type-Options"] = "nosniff"

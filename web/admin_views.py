@@ -9,7 +9,7 @@ from flask_login import login_required
 from forms.validate import N_, Message
 from processes.usecases import admin, calendar, cases, deploy, people, units
 from processes.usecases.errors import Invalid
-from web import messages
+from web import messages, paging
 from web.admin_api import password_link
 from web.unit_of_work import ctx
 
@@ -25,8 +25,6 @@ def index():
                            mail_on=c.services.settings.smtp is not None)
 
 
-PAGE_SIZE = 50
-
 
 @bp.get("/people", endpoint="people")
 @login_required
@@ -35,9 +33,9 @@ def people_list():
     c = ctx()
     q, status = request.args.get("q", "")[:200], request.args.get("status", "")
     status = status if status in ("active", "disabled") else ""
-    found = people.search_users(c, q=q, status=status, after=request.args.get("after") or None, limit=PAGE_SIZE)
-    return render_template("admin_people.html", users=found.users, next_after=found.next_after, q=q,
-                           status=status, paged=bool(request.args.get("after")))
+    page = people.search_users(c, q=q, status=status, **paging.position("admin_people"))
+    return render_template("admin_people.html", users=page.items, page=page, links=paging.links("admin_people", page),
+                           q=q, status=status)
 
 
 @bp.get("/cases", endpoint="cases")
@@ -45,14 +43,11 @@ def people_list():
 def cases_list():
     """Every case, newest first, filtered by process, status and text, a page at a time."""
     c = ctx()
-    before_arg = request.args.get("before", "")
-    before = int(before_arg) if before_arg.isdigit() and len(before_arg) < 12 else None
     flt = cases.CaseFilter(process=request.args.get("process", "")[:64],
                            status=request.args.get("status", "")[:16], q=request.args.get("q", "")[:200])
-    found = cases.search(c, flt, before=before, limit=PAGE_SIZE)
-    return render_template("admin_cases.html", cases=found.cases, next_before=found.next_before, flt=flt,
-                           statuses=cases.STATUSES, processes=deploy.list_current(c.session),
-                           paged=before is not None)
+    page = cases.search(c, flt, **paging.position("admin_cases"))
+    return render_template("admin_cases.html", cases=page.items, page=page, links=paging.links("admin_cases", page),
+                           flt=flt, statuses=cases.STATUSES, processes=deploy.list_current(c.session))
 
 
 @bp.get("/settings")

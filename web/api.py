@@ -13,7 +13,7 @@ from storage import audit
 from storage.models import InboxTask, Instance
 from web import downloads, paging, raw_body
 from web.auth import anonymous_ctx, api_auth, throttle
-from web.unit_of_work import ctx, datetime_arg, db, keep_refusal
+from web.unit_of_work import ctx, db, keep_refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -76,6 +76,15 @@ def event_json(ev: audit.Entry) -> dict[str, Any]:
     return {"seq": ev.seq, "at": _iso(ev.at), "actor": ev.actor, "action": ev.action, "task": ev.task,
             "object": ev.object, "data": ev.data, "comment": ev.comment, "clause": ev.clause,
             "hash": ev.hash, "damaged": False, "acting_for": _acting_for(ev)}
+
+
+def audit_event_json(ev: audit.Entry) -> dict[str, Any]:
+    """An entry of the whole trail (auditors): an instance's event plus the roles the actor acted in and
+    the instance it belongs to (null for log-ins, administration, mail …)."""
+    found = event_json(ev)
+    if not ev.damaged:
+        found.update(role=ev.role, instance_id=ev.instance_id)
+    return found
 
 
 def _acting_for(ev: audit.Entry) -> str | None:
@@ -329,15 +338,12 @@ def download_document(document_id: int):
 @bp.get("/v1/audit/events")
 @api_auth
 def audit_events():
-    raw_instance = request.args.get("instance")
-    if raw_instance is not None and not (raw_instance.isascii() and raw_instance.isdigit()
-                                         and 0 < int(raw_instance) < 2**31):
-        abort(400, description="instance must be an integer id.")
-    page = queries.audit_page(ctx(), instance=int(raw_instance) if raw_instance else None,
-                              actor=request.args.get("actor") or None, action=request.args.get("action") or None,
-                              since=datetime_arg("since"), until=datetime_arg("until"),
-                              **paging.position("audit_events"))
-    return paging.link_header(jsonify([event_json(e) for e in page.items]), "audit_events", page)
+    """The audit trail in chain order, filtered (`instance`, `actor`, `action`, `object` a prefix, `clause`
+    with its sub-clauses, `since`/`until`), a page at a time; auditors only (web/audit_filters.py)."""
+    from web.audit_filters import api_filters
+
+    page = queries.audit_page(ctx(), **api_filters(), **paging.position("audit_events"))
+    return paging.link_header(jsonify([audit_event_json(e) for e in page.items]), "audit_events", page)
 
 
 @bp.get("/v1/audit/verify")

@@ -413,6 +413,35 @@ def unit_move(code: str, parent: str, admin_name: str | None) -> None:
     click.echo(f"moved {code} under {parent}" if parent else f"moved {code} to the top")
 
 
+@main.group()
+def diagram() -> None:
+    """BPMN diagrams drawn as SVG (issue 14)."""
+
+
+@diagram.command("render")
+@click.argument("bpmn_file", metavar="FILE.bpmn", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", metavar="OUT.svg", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the SVG here (default: standard output).")
+def diagram_render(bpmn_file: str, output: str | None) -> None:
+    """Draw the first diagram of FILE.bpmn as SVG; what could not be drawn is listed on standard error."""
+    from pathlib import Path
+
+    from processes.diagram import DiagramError, render_svg
+
+    try:
+        drawn = render_svg(Path(bpmn_file))
+    except DiagramError as exc:
+        click.echo(f"{bpmn_file}: {exc}", err=True)
+        sys.exit(2)
+    for problem in drawn.problems:
+        click.echo(f"{bpmn_file}: {problem}", err=True)
+    if output:
+        Path(output).write_text(drawn.svg, encoding="utf-8")
+        click.echo(f"{output}: {drawn.shapes} shapes, {drawn.edges} edges", err=True)
+    else:
+        click.echo(drawn.svg)
+
+
 def _add_process_commands() -> None:
     """Commands a process brings (``web/<process_key>/cli.py`` with a click group ``commands``)."""
     web_dir = os.path.dirname(__file__)

@@ -8,8 +8,11 @@ from typing import Any
 from flask_babel import gettext as _gettext
 from markupsafe import Markup
 
-from processes import catalog
+from processes import case_file, catalog
 from processes.usecases.kinds import Labels, ProcessKind
+
+# document kinds no process issues, and their labels (msgids)
+GENERAL_DOCUMENTS = {case_file.KIND: case_file.TITLE}
 
 
 def gettext(msgid: str) -> Markup:
@@ -77,7 +80,7 @@ class ProcessLabels:
         return gettext(msgid) if msgid else None
 
     def document(self, kind: str | None) -> str | None:
-        msgid = self._first("documents", kind)
+        msgid = self._first("documents", kind) or GENERAL_DOCUMENTS.get(kind or "")
         return gettext(msgid) if msgid else None
 
     def value(self, key: str, code: Any) -> str | None:

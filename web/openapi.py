@@ -102,6 +102,26 @@ def _paths() -> dict[str, Any]:
         "/api/v1/instances/{id}/events": {"get": {"summary": "The instance's audit entries, oldest first",
                                                   "parameters": [id_param("id")],
                                                   "responses": ok("Events", array("Event"))}},
+        "/api/v1/instances/{id}/diagram.svg": {"get": {
+            "summary": "The path the instance took, on its process version's diagram (SVG, drawn on the server)",
+            "description": "Each drawn BPMN element is a <g> with data-element-id; with data-state completed, "
+                           "open or not-taken, and data-count (times completed, times a flow was taken) when "
+                           "completed. 404 when the version's diagram was not kept.",
+            "parameters": [id_param("id")],
+            "responses": {"200": {"description": "The diagram", "content": {"image/svg+xml": {
+                "schema": {"type": "string"}}}}, "401": ERR, "403": ERR, "404": ERR}}},
+        "/api/v1/instances/{id}/case-file": {"get": {
+            "summary": "A new case file of the instance, as PDF (auditors)",
+            "description": "Each call issues a case file (CF-YYYY-NNNNN, audited as case_file_issued) in the "
+                           "language asked for: summary, the diagram with the path taken, the full timeline, every "
+                           "document and file version with its SHA-256, the verification of the audit chain up to "
+                           "the case's last entry, and a verification code with QR (/verify/<code>). A running "
+                           "case's file says until when it is complete. 403 for anyone but auditors.",
+            "parameters": [id_param("id"), {"name": "lang", "in": "query", "required": False, "schema": {
+                "type": "string", "enum": ["kk", "ru", "en"]}, "description": "default: the caller's language"}],
+            "responses": {"200": {"description": "The case file", "content": {"application/pdf": {
+                "schema": {"type": "string", "format": "binary"}}}}, "400": ERR, "401": ERR, "403": ERR,
+                "404": ERR, "409": ERR}}},
         "/api/v1/instances/{id}/files": {"post": {
             "summary": "Attach a file", "parameters": [id_param("id")],
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -169,9 +189,15 @@ def _paths() -> dict[str, Any]:
             "parameters": [{"name": "instance", "in": "query", "required": False, "schema": ID},
                            *({"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
                              for n in ("actor", "action")),
+                           {"name": "object", "in": "query", "required": False, "schema": {"type": "string"},
+                            "description": "the beginning of the entry's object, e.g. `user:` or `instance:12`"},
+                           {"name": "clause", "in": "query", "required": False, "schema": {"type": "string"},
+                            "description": "a clause of the policy (`§12`, `12.3`): its entries and its "
+                                           "sub-clauses' (§12: §12, §12.1, §12.3.2, not §120); else 400"},
                            datetime_param("since", "entries at or after"),
                            datetime_param("until", "entries before"), *PAGING],
-            "responses": paged("Events, in chain order", array("Event"))}},
+            "responses": paged("Events, in chain order, each with `role` and `instance_id` too",
+                               array("Event"))}},
         "/api/v1/audit/verify": {"get": {"summary": "Recompute the audit chain (auditors)",
                                          "responses": ok("Result", ref("Verify"))}},
     }
@@ -304,6 +330,14 @@ def document() -> dict[str, Any]:
 
     routing_paths, routing_schemas = routing_api.openapi_parts()
     extra_paths, extra_schemas = {**extra_paths, **routing_paths}, {**extra_schemas, **routing_schemas}
+    from web import audit_api, definitions_views
+
+    for paths, schemas in (audit_api.openapi_parts(), definitions_views.openapi_parts()):
+        extra_paths, extra_schemas = {**extra_paths, **paths}, {**extra_schemas, **schemas}
+    from web import dashboard_views
+
+    dashboard_paths, dashboard_schemas = dashboard_views.openapi_parts()
+    extra_paths, extra_schemas = {**extra_paths, **dashboard_paths}, {**extra_schemas, **dashboard_schemas}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Kelisim API", "version": "1",

@@ -9,7 +9,7 @@ from forms.validate import N_, Message
 from processes.catalog import kind_of
 from processes.usecases import deploy, files, flow, instances, notifications, queries, task_forms
 from processes.usecases.errors import Invalid
-from web import downloads, messages, paging
+from web import diagram_views, downloads, messages, paging
 from web.unit_of_work import ctx
 
 bp = Blueprint("pages", __name__)
@@ -233,6 +233,7 @@ def render_instance(c, inst, details_extra=None, form_errors=None, status: int =
                            if request.args.get("done") else {},
                            withdraw_errors=withdraw_errors or {}, withdraw_reason=withdraw_reason,
                            can_cancel=flow.may_cancel(c.me) and inst.status == "running",
+                           path=diagram_views.page_path(c, inst),
                            cancel_errors=cancel_errors or {}, cancel_reason=cancel_reason)
     return page, status
 

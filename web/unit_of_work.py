@@ -143,8 +143,13 @@ def streamed(make_chunks: Callable[[Ctx], Iterator[str]]) -> Iterator[str]:
     """A long answer (an export) streamed after the view returned: its rows are read in a session of their
     own, in one read transaction (deferred on SQLite: no write lock held while the client downloads),
     closed when the stream ends. The view checks who may read before it calls this."""
+    from storage.models import User
+
     factory = current_app.extensions["kelisim.db"]
-    svc, user, request_id = services(), ctx().user, g.get("request_id")
+    user = ctx().user
+    # the user is read again in the stream's own session: the request's is closed (and its objects expired)
+    # by the time the answer is sent
+    svc, user_id, request_id = services(), user.id if user is not None else None, g.get("request_id")
 
     def chunks() -> Iterator[str]:
         session = factory()
@@ -154,7 +159,8 @@ def streamed(make_chunks: Callable[[Ctx], Iterator[str]]) -> Iterator[str]:
         finally:
             read_only.reset(token)
         try:
-            yield from make_chunks(Ctx(session=session, services=svc, user=user, request_id=request_id))
+            reader = session.get(User, user_id) if user_id is not None else None
+            yield from make_chunks(Ctx(session=session, services=svc, user=reader, request_id=request_id))
         finally:
             session.rollback()
             session.close()

@@ -79,6 +79,13 @@ class InformationRequestKind(ProcessKind):
     def clause(self, task_name: str) -> str | None:
         return CLAUSES.get(task_name, "§11.2")
 
+    def decision_clause(self, task_name: str, data: dict[str, Any]) -> str | None:
+        """A refusal (in full or in part) rests on its ground's clause (§12 for a commercial or service secret):
+        "which requests were refused under §12" is a filter of the audit trail by clause."""
+        if task_name == "Task_Decide" and data.get("decision") in ("refuse", "provide_partly"):
+            return GROUND_CLAUSES.get(str(data.get("ground"))) or self.clause(task_name)
+        return self.clause(task_name)
+
     def prepare(self, ctx: Ctx, instance: Instance, task: InboxTask, data: dict[str, Any]) -> dict[str, Any]:
         step = {"Task_Register": _record_incoming, "Task_Decide": _decide, "Task_Prepare": _prepare_answer,
                 "Task_Payment": _payment}.get(task.name)

@@ -1,18 +1,18 @@
 """The administrator's list of cases: every instance, filtered by process, status and text, newest first,
-one page at a time (keyset paging on the instance id, which grows with every new case)."""
+one page at a time (the shared keyset paging on the instance id, which grows with every new case)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, or_, select
 
+from processes.usecases import paging
 from processes.usecases.admin import require_admin
 from processes.usecases.context import Ctx
 from storage.models import Instance, Status, User
 
 STATUSES = (Status.RUNNING.value, Status.COMPLETED.value, Status.CANCELLED.value)
-PAGE_SIZE = 50
-MAX_LIMIT = 200
+PAGE_SIZE = paging.DEFAULT_LIMIT
 
 
 @dataclass(frozen=True)
@@ -22,17 +22,14 @@ class CaseFilter:
     q: str = ""  # in the title, the submitter's username or name, or the case's number
 
 
-@dataclass(frozen=True)
-class CasePage:
-    cases: list[Instance]
-    next_before: int | None  # the id to continue before (older cases), None on the last page
+NEWEST = paging.Segment(((Instance.id, True),))  # the id grows with every new case: newest first
 
 
-def search(ctx: Ctx, flt: CaseFilter, *, before: int | None = None, limit: int = PAGE_SIZE) -> CasePage:
-    """One page of every case, newest first (those older than the case `before`); administrators only. An
-    unknown process or status simply matches nothing."""
+def search(ctx: Ctx, flt: CaseFilter, *, after: paging.Key | None = None, before: paging.Key | None = None,
+           limit: int = PAGE_SIZE) -> paging.Page[Instance]:
+    """One page of every case, newest first (the shared keyset paging, with its count); administrators only.
+    An unknown process or status simply matches nothing."""
     require_admin(ctx)
-    limit = max(1, min(limit, MAX_LIMIT))
     query = select(Instance).join(User, Instance.started_by_id == User.id)
     if flt.process:
         query = query.where(Instance.process_key == flt.process)
@@ -40,15 +37,12 @@ def search(ctx: Ctx, flt: CaseFilter, *, before: int | None = None, limit: int =
         query = query.where(Instance.status == flt.status)
     text = " ".join(flt.q.split())[:200]
     if text:
-        like = f"%{text}%"
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         matches: list[ColumnElement[bool]] = [
-            Instance.title.ilike(like), User.username.ilike(like), User.full_name.ilike(like),
-            User.full_name_ru.ilike(like), User.full_name_en.ilike(like)]
+            column.ilike(like, escape="\\") for column in (Instance.title, User.username, User.full_name,
+                                                           User.full_name_ru, User.full_name_en)]
         number = text.removeprefix("№").removeprefix("No.").strip()
         if number.isdigit() and len(number) < 10:
             matches.append(Instance.id == int(number))
         query = query.where(or_(*matches))
-    if before is not None:
-        query = query.where(Instance.id < before)
-    rows = list(ctx.session.execute(query.order_by(Instance.id.desc()).limit(limit + 1)).scalars().unique())
-    return CasePage(rows[:limit], rows[limit - 1].id if len(rows) > limit else None)
+    return paging.fetch(ctx.session, query, [NEWEST], after=after, before=before, limit=limit)

@@ -35,8 +35,11 @@ def deploy(session: Session, engine: ProcessEngine) -> list[ProcessDefinition]:
             top = session.execute(select(func.max(ProcessDefinition.version))
                                   .where(ProcessDefinition.key == proc.key)).scalar_one()
             row = ProcessDefinition(key=proc.key, name=proc.name, version=(top or 0) + 1,
-                                    checksum=checksum, spec_json=proc.spec_json, decisions=tables or None)
+                                    checksum=checksum, spec_json=proc.spec_json, decisions=tables or None,
+                                    diagram=proc.diagram.decode("utf-8"))
             session.add(row)
+        elif row.diagram is None:  # deployed before versions kept their file (0018): this file is still theirs
+            row.diagram = proc.diagram.decode("utf-8")
         session.flush()
         latest.append(row)
     return latest

@@ -10,12 +10,14 @@ from sqlalchemy import func, select
 from forms.validate import N_, Message
 from processes.catalog import kind_of, open_document_kinds
 from processes.usecases import instances
+from processes.usecases.access import reads_everything
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, Invalid, NotFound, TooLarge, denied
 from storage import audit, blobs, filetypes
 from storage.models import ContentVersion, Document, Instance, StoredFile
 
 VIDEO = {"mp4"}
+CASE_FILE = "case_file"  # an auditor's case file of an instance (processes/case_file.py): not a document of it
 
 
 DIGEST_MISMATCH = N_("The file's SHA-256 is not the one its Content-Digest header gives: it was changed or cut "
@@ -153,6 +155,8 @@ def get_document(ctx: Ctx, document_id: int) -> Document:
         raise NotFound(N_("No such document."))
     if row.kind in open_document_kinds():
         return row
+    if row.kind == CASE_FILE and not reads_everything(ctx.user):  # an auditor's case file: auditors only
+        raise denied(Forbidden(N_("Only auditors may have the case file.")), f"document:{document_id}", "read")
     if row.instance_id is None:  # pragma: no cover - only the policy's documents have no instance
         raise NotFound(N_("No such document."))
     instances.get_instance(ctx, row.instance_id)
@@ -201,7 +205,9 @@ def version_file_changes(ctx: Ctx, instance: Instance) -> list[dict[str, Any]]:
 
 
 def instance_documents(ctx: Ctx, instance_id: int) -> list[Document]:
-    return list(ctx.session.execute(select(Document).where(Document.instance_id == instance_id)
+    """The documents issued in a case; the auditors' case files of it are not among them."""
+    return list(ctx.session.execute(select(Document).where(Document.instance_id == instance_id,
+                                                           Document.kind != CASE_FILE)
                                     .order_by(Document.id)).scalars())
 
 

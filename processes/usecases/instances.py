@@ -44,8 +44,8 @@ def start_instance(ctx: Ctx, key: str) -> Instance:
     ctx.session.add(state)
     audit.append(ctx.session, ctx.actor, "instance_started", instance_id=instance.id,
                  object=f"process:{key}@{definition.version}", request_id=ctx.request_id)
-    _sync_inbox(ctx, instance, run, completed=None)  # reads the run, changes nothing in it
-    _save(ctx, instance, run, state=state)  # the state just dumped: not serialised (nor read back) twice
+    open_rows = _sync_inbox(ctx, instance, run, completed=None)  # reads the run, changes nothing in it
+    _save(ctx, instance, run, state=state, open_rows=open_rows)  # the state just dumped: not serialised twice
     return instance
 
 
@@ -136,15 +136,15 @@ def complete_task(ctx: Ctx, task_id: str, data: Any, confirmed: bool = True,
     audit.append(ctx.session, ctx.actor, "task_completed", instance_id=instance.id, task=task.name,
                  object=f"task:{task.id}",
                  data={**kind.audit_view(task.name, clean), **({ACTING_FOR: acting.username} if acting else {})},
-                 comment=clean.get("comment"), clause=kind.clause(task.name),
+                 comment=clean.get("comment"), clause=kind.decision_clause(task.name, clean),
                  request_id=ctx.request_id)
     title = kind.title_of(clean)
     if title:
         instance.title = title[:500]
     kind.after_complete(ctx, instance, task, engine_data, run)
-    _sync_inbox(ctx, instance, run, completed=task.id)
+    open_rows = _sync_inbox(ctx, instance, run, completed=task.id)
     _finish_if_done(ctx, instance, run)
-    _save(ctx, instance, run)
+    _save(ctx, instance, run, open_rows=open_rows)
     return instance
 
 
@@ -167,9 +167,9 @@ def _process_errors(ctx: Ctx, kind: ProcessKind, instance: Instance, task: Inbox
 
 def advance(ctx: Ctx, instance: Instance, run: Run) -> None:
     """Bring inbox, outcome and saved state in line with the engine after timers fired."""
-    _sync_inbox(ctx, instance, run, completed=None)
+    open_rows = _sync_inbox(ctx, instance, run, completed=None)
     _finish_if_done(ctx, instance, run)
-    _save(ctx, instance, run)
+    _save(ctx, instance, run, open_rows=open_rows)
 
 
 def get_instance(ctx: Ctx, instance_id: int) -> Instance:
@@ -281,8 +281,9 @@ def restore_run(ctx: Ctx, instance: Instance) -> Run:
         raise Conflict(N_("The instance state could not be loaded.")) from exc
 
 
-def _sync_inbox(ctx: Ctx, instance: Instance, run: Run, completed: str | None) -> None:
-    """Insert rows for newly ready tasks; cancel rows whose task is gone (timer, expiry)."""
+def _sync_inbox(ctx: Ctx, instance: Instance, run: Run, completed: str | None) -> list[InboxTask]:
+    """Insert rows for newly ready tasks; cancel rows whose task is gone (timer, expiry). Returns the rows open
+    now (for `_save`, which names who holds the case)."""
     kind = kind_of(instance.process_key)
     ready = {t.id: t for t in run.ready_user_tasks()}
     open_rows = ctx.session.execute(select(InboxTask).where(
@@ -291,6 +292,7 @@ def _sync_inbox(ctx: Ctx, instance: Instance, run: Run, completed: str | None) -
         if row.id not in ready and row.id != completed:
             row.state, row.completed_at = TaskState.CANCELLED.value, ctx.now()
     known = {r.id for r in open_rows}
+    still_open = [r for r in open_rows if r.state == TaskState.READY.value]
     for task in ready.values():
         if task.id in known:
             continue
@@ -303,6 +305,7 @@ def _sync_inbox(ctx: Ctx, instance: Instance, run: Run, completed: str | None) -
                         acting_for_id=held.acting_for.id if held.acting_for else None, created_at=ctx.now())
         ctx.session.add(row)
         ctx.session.flush()
+        still_open.append(row)
         substitution = {"acting_for": held.acting_for.username} if held.acting_for else {}
         if held.failure:
             substitution["queue"] = held.failure
@@ -311,6 +314,7 @@ def _sync_inbox(ctx: Ctx, instance: Instance, run: Run, completed: str | None) -
                                                      "assignee": assignee.username if assignee else None,
                                                      **substitution},
                      request_id=ctx.request_id)
+    return still_open
 
 
 ACTING_FOR = "acting_for"  # the key of a substitute's task_completed entry naming the absent person
@@ -344,11 +348,17 @@ def _finish_if_done(ctx: Ctx, instance: Instance, run: Run) -> None:
     kind_of(instance.process_key).on_finish(ctx, instance, run)
 
 
-def _save(ctx: Ctx, instance: Instance, run: Run, state: InstanceState | None = None) -> None:
+def _save(ctx: Ctx, instance: Instance, run: Run, state: InstanceState | None = None,
+          open_rows: list[InboxTask] | None = None) -> None:
     """Write the run's state and the instance's timer, time and holder in one UPDATE of the instance.
-    ``state``: the row start_instance has just written with this run's dumps()."""
+    ``state``: the row start_instance has just written with this run's dumps(); ``open_rows``: the open tasks
+    `_sync_inbox` has just left (not read again)."""
     # the open tasks first: their query flushes what is pending, and the instance is changed once after it
-    names = sorted({t.assignee.full_name for t in ready_tasks(ctx, instance, mine_only=False) if t.assignee})
+    if open_rows is None:
+        open_rows = ready_tasks(ctx, instance, mine_only=False)
+    else:
+        ctx.session.flush()
+    names = sorted({t.assignee.full_name for t in open_rows if t.state == TaskState.READY.value and t.assignee})
     if state is None:
         state = ctx.session.get_one(InstanceState, instance.id)  # written with the instance
         state.state_json = run.dumps()

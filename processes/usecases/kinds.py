@@ -94,6 +94,11 @@ class ProcessKind:
         """The policy clause a task of this process carries out (for the audit trail)."""
         return None
 
+    def decision_clause(self, task_name: str, data: dict[str, Any]) -> str | None:
+        """The clause a completed task's audit entry carries: the one its decision rests on (a refusal's
+        ground, e.g. §12 for a commercial secret), else the task's own (`clause`)."""
+        return self.clause(task_name)
+
     def title_of(self, data: dict[str, Any]) -> str | None:
         """Return the instance title from submitted data, or None to keep it."""
         return None

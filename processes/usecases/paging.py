@@ -100,7 +100,7 @@ def _single_entity(base: Select[Any]) -> Any:
 
 
 def fetch(session: Session, base: Select[Any], segments: Sequence[Segment], *, after: Key | None = None,
-          before: Key | None = None, limit: int = DEFAULT_LIMIT, row: Callable[[Any], T] = _first,  # type: ignore[assignment]
+          before: Key | None = None, limit: int = DEFAULT_LIMIT, row: Callable[[Any], T] = _first,
           counted: bool = True) -> Page[T]:
     """One page of `base` (a select of the list's rows with its filters): the `limit` rows after `after`, or
     before `before`, or the first ones; `row` turns a result row (the selected columns, then the key's)

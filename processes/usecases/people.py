@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from forms.validate import N_, Message
+from processes.usecases import paging
 from processes.usecases import units as unit_tree
 from processes.usecases.admin import ADMIN, require_admin
 from processes.usecases.context import Ctx
@@ -229,31 +230,26 @@ def get_user(ctx: Ctx, username: str) -> User:
     return _find(ctx, username)
 
 
-@dataclass(frozen=True)
-class UserPage:
-    users: list[User]
-    next_after: str | None  # the username to continue after, None on the last page
+# accounts in the order of their usernames (unique): the key of the list's keyset paging
+BY_USERNAME = paging.Segment(((User.username, False),))
 
 
-def search_users(ctx: Ctx, *, q: str = "", status: str = "", after: str | None = None,
-                 limit: int = 50) -> UserPage:
-    """One page of accounts by username: those whose username or name (in any language) contains `q`,
-    `status` "active" or "disabled" (else all), after the username `after`."""
+def search_users(ctx: Ctx, *, q: str = "", status: str = "", after: paging.Key | None = None,
+                 before: paging.Key | None = None, limit: int = paging.DEFAULT_LIMIT) -> paging.Page[User]:
+    """One page of accounts by username (the shared keyset paging, with its count): those whose username or
+    name (in any language) contains `q`, `status` "active" or "disabled" (else all)."""
     require_admin(ctx)
-    query = select(User).order_by(User.username)
+    query = select(User)
     text = " ".join(q.split())[:MAX_TEXT]
     if text:
-        like = f"%{text}%"
-        query = query.where(or_(User.username.ilike(like), User.full_name.ilike(like),
-                                User.full_name_ru.ilike(like), User.full_name_en.ilike(like)))
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(*(column.ilike(like, escape="\\") for column in (
+            User.username, User.full_name, User.full_name_ru, User.full_name_en))))
     if status == "active":
         query = query.where(User.is_active.is_(True))
     elif status == "disabled":
         query = query.where(User.is_active.is_(False))
-    if after:
-        query = query.where(User.username > after)
-    rows = list(ctx.session.execute(query.limit(limit + 1)).scalars().unique())
-    return UserPage(rows[:limit], rows[limit - 1].username if len(rows) > limit else None)
+    return paging.fetch(ctx.session, query, [BY_USERNAME], after=after, before=before, limit=limit)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Read-side queries for the inbox, my submissions and the auditor's pages (no workflow JSON loaded)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -231,32 +232,95 @@ def audit_events(ctx: Ctx, instance: int | None = None, actor: str | None = None
     return audit.entries(ctx.session, *where, limit=limit)
 
 
+# a clause of the policy as a filter: "§12", "12", "§ 12.3.2" (up to six levels of at most three digits)
+_CLAUSE = re.compile(r"^§?\s*([0-9]{1,3}(?:\.[0-9]{1,3}){0,5})$")
+
+
+def clause_number(text: str) -> str | None:
+    """The clause number a filter names ("§12.3" → "12.3"), or None when the text is not a clause number."""
+    found = _CLAUSE.match(text.strip())
+    return found.group(1) if found else None
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def audit_where(instance: int | None = None, actor: str | None = None, action: str | None = None,
-                since: datetime | None = None, until: datetime | None = None) -> list[ColumnElement[bool]]:
+                since: datetime | None = None, until: datetime | None = None, *, object: str | None = None,  # noqa: A002
+                clause: str | None = None, person: str | None = None,
+                up_to: int | None = None) -> list[ColumnElement[bool]]:
+    """SQL over AuditEvent for the audit trail's filters: `actor` a username exactly, `person` a username or
+    part of a name (the page's field), `object` a prefix ("user:", "instance:12"), `clause` a clause number
+    with its sub-clauses ("12" is §12, §12.1, §12.3.2, not §120), `since`/`until` moments (until exclusive),
+    `up_to` the last seq included (an export's snapshot)."""
     where: list[ColumnElement[bool]] = []
     if instance is not None:
         where.append(AuditEvent.instance_id == instance)
     if actor:
         where.append(AuditEvent.actor == actor)
+    if person:
+        names = select(User.username).where(
+            _text(person, User.username, User.full_name, User.full_name_ru, User.full_name_en))  # type: ignore[arg-type]
+        where.append(or_(AuditEvent.actor == person.strip(), AuditEvent.actor.in_(names)))
     if action:
         where.append(AuditEvent.action == action)
+    if object:
+        where.append(AuditEvent.object.like(_like_prefix(object), escape="\\"))
+    if clause:
+        number = clause_number(clause)
+        if number is None:
+            where.append(false())
+        else:  # the clause itself, or one below it: "§12" and "§12.…", never "§120"
+            where.append(or_(AuditEvent.clause.in_((f"§{number}", number)),
+                             AuditEvent.clause.like(f"§{number}.%"), AuditEvent.clause.like(f"{number}.%")))
     if since:
         where.append(AuditEvent.at >= since)
     if until:
         where.append(AuditEvent.at < until)
+    if up_to is not None:
+        where.append(AuditEvent.seq <= up_to)
     return where
 
 
 CHAIN_ORDER = paging.Segment(((AuditEvent.seq, False),))
+NEWEST_ENTRIES = paging.Segment(((AuditEvent.seq, True),))
 
 
 def audit_page(ctx: Ctx, *, after: paging.Key | None = None, before: paging.Key | None = None,
-               limit: int = paging.DEFAULT_LIMIT, **filters: Any) -> paging.Page[audit.Entry]:
-    """A page of the audit trail in chain order, filtered (`audit_where`); auditors only."""
+               limit: int = paging.DEFAULT_LIMIT, newest_first: bool = False,
+               **filters: Any) -> paging.Page[audit.Entry]:
+    """A page of the audit trail in chain order (or newest first), filtered (`audit_where`); auditors only."""
     require_auditor(ctx)
     query = audit.entries_query(*audit_where(**filters))
-    return paging.fetch(ctx.session, query, [CHAIN_ORDER], after=after, before=before, limit=limit,
-                        row=audit.row_decoder(ctx.session))
+    return paging.fetch(ctx.session, query, [NEWEST_ENTRIES if newest_first else CHAIN_ORDER], after=after,
+                        before=before, limit=limit, row=audit.row_decoder(ctx.session))
+
+
+def audit_actions(ctx: Ctx) -> list[str]:
+    """The actions the audit trail holds (the events page offers them as a filter); auditors only."""
+    require_auditor(ctx)
+    return list(ctx.session.execute(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).scalars())
+
+
+def audit_last_seq(ctx: Ctx) -> int:
+    """The seq of the newest entry (0 for an empty trail): an export's snapshot ends there."""
+    return int(ctx.session.execute(select(func.coalesce(func.max(AuditEvent.seq), 0))).scalar_one())
+
+
+def audit_count(ctx: Ctx, **filters: Any) -> int:
+    """How many entries match the filters (exactly); auditors only."""
+    require_auditor(ctx)
+    return int(ctx.session.execute(select(func.count()).select_from(AuditEvent)
+                                   .where(*audit_where(**filters))).scalar_one())
+
+
+def users_by_username(ctx: Ctx, usernames: Iterable[str | None]) -> dict[str, User]:
+    """The accounts of these usernames (a page of audit entries names its actors by their full names)."""
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return {}
+    return {u.username: u for u in ctx.session.execute(select(User).where(User.username.in_(wanted))).scalars()}
 
 
 def audit_stream(ctx: Ctx, batch: int = 2000, **filters: Any) -> Iterator[audit.Entry]:
@@ -296,7 +360,8 @@ def documents_by_instance(ctx: Ctx, instance_ids: list[int]) -> dict[int, list[D
     """Issued documents of the given instances, grouped by instance (one query)."""
     grouped: dict[int, list[Document]] = {}
     if instance_ids:
-        for doc in ctx.session.execute(select(Document).where(Document.instance_id.in_(instance_ids))
+        for doc in ctx.session.execute(select(Document).where(Document.instance_id.in_(instance_ids),
+                                                              Document.kind != "case_file")  # auditors' only
                                        .order_by(Document.id)).scalars():
             assert doc.instance_id is not None  # selected by its instance id
             grouped.setdefault(doc.instance_id, []).append(doc)

@@ -12,7 +12,10 @@ class Driver:
     seen lists the user tasks ready after the start and after each completion, in order.
     """
 
+    made: list[Driver] = []  # every driver of the running test: tests/engine/conftest.py checks their paths
+
     def __init__(self, engine: ProcessEngine, spec_json: str, persist: bool) -> None:
+        Driver.made.append(self)
         self.engine, self.spec_json, self.persist = engine, spec_json, persist
         self.run: Run = engine.start(spec_json)
         self.seen: list[str] = self.ready()

@@ -337,3 +337,22 @@ def test_routing_table_rules_are_mutually_exclusive_and_complete() -> None:
                 if all(e == "-" or e == str(v) for e, v in zip(entries, values, strict=True))
             ]
             assert matches == ([f'"{ROUTES[categories]}"'] if categories else [])
+
+
+def test_the_path_counts_loops_fired_timers_and_what_waits(driver: Driver, clock: time_machine.Traveller) -> None:
+    driver.submit_and_route("finance")
+    for _ in range(2):
+        driver.complete("Task_Decide", {"decision": "revise", "comment": "Add sources"})
+        driver.complete("Task_Revise", submission("finance"))
+    clock.move_to(REMINDER_AT + timedelta(minutes=1))
+    assert driver.fire() == ["Timer_Reminder"]
+    path = driver.run.path()
+    assert path.completed["Task_Revise"] == 2 and path.completed["Task_Decide"] == 2
+    assert path.completed["Timer_Reminder"] == 1 and path.completed["EndEvent_Reminded"] == 1
+    assert "Task_Decide" in path.open and "Timer_Escalation" in path.open and "Timer_Reminder" not in path.open
+    assert path.steps[("Gateway_Decision", "Task_Revise")] == 2
+    assert path.steps[("Timer_Reminder", "EndEvent_Reminded")] == 1
+    assert "Task_SetApproved" not in path.completed and "EndEvent_Approved" not in path.completed
+    driver.complete("Task_Decide", {"decision": "approve", "comment": ""})
+    done = driver.run.path()
+    assert done.open == () and done.completed["EndEvent_Approved"] == 1 and done.completed["Task_Decide"] == 3

@@ -40,6 +40,7 @@ def api_calls(w):
     return {
         "api instance": ("GET", f"/api/v1/instances/{i}", None),
         "api events": ("GET", f"/api/v1/instances/{i}/events", None),
+        "api diagram": ("GET", f"/api/v1/instances/{i}/diagram.svg", None),
         "api task": ("GET", f"/api/v1/tasks/{t}", None),
         "api complete": ("POST", f"/api/v1/tasks/{t}/complete", {"data": {"decision": "reject", "comment": "no"}}),
         "api upload": ("UPLOAD", f"/api/v1/instances/{i}/files", None),
@@ -47,6 +48,12 @@ def api_calls(w):
         "api document": ("GET", f"/api/v1/documents/{d}", None),
         "api audit events": ("GET", "/api/v1/audit/events", None),
         "api audit verify": ("GET", "/api/v1/audit/verify", None),
+        # issue 14: every audit entry exported (auditors), the process definitions (auditors, administrators)
+        "api audit csv": ("GET", f"/api/v1/audit/events.csv?instance={i}", None),
+        "api audit json": ("GET", "/api/v1/audit/events.json?clause=%C2%A78", None),
+        "api definitions": ("GET", "/api/v1/processes/definitions", None),
+        "api case file": ("GET", f"/api/v1/instances/{i}/case-file", None),  # issue 14: auditors only
+        "api dashboard": ("GET", "/api/v1/dashboard", None),  # issue 14: MCD, the rector, auditors
         # the flow of work (issue 12): vr.finance's own task is no queue's; only its holder delegates it
         "api claim": ("POST", f"/api/v1/tasks/{t}/claim", None),
         "api release": ("POST", f"/api/v1/tasks/{t}/release", None),
@@ -62,9 +69,15 @@ def page_calls(w):
     i, f, t, d = w["instance"], w["file"], w["task"], w["document"]
     return {
         "page instance": ("GET", f"/instances/{i}"), "page task": ("GET", f"/tasks/{t}"),
+        "page diagram": ("GET", f"/instances/{i}/diagram.svg"),
         "page complete": ("POST", f"/tasks/{t}"), "page file": ("GET", f"/files/{f}"),
         "page document": ("GET", f"/documents/{d}"), "page audit instances": ("GET", "/audit/instances"),
         "page audit verify": ("GET", "/audit/verify"), "page audit csv": ("GET", f"/audit/events.csv?instance={i}"),
+        "page audit events": ("GET", "/audit/events?clause=%C2%A78"), "page audit json": ("GET", "/audit/events.json"),
+        "page definitions": ("GET", "/processes/definitions"),
+        "page dashboard": ("GET", "/dashboard"),
+        "page definition": ("GET", "/processes/definitions/speech_clearance/1"),
+        "page case file": ("GET", f"/instances/{i}/case-file"),
         "page claim": ("POST", f"/tasks/{t}/claim"), "page release": ("POST", f"/tasks/{t}/release"),
         "page reassign": ("POST", f"/tasks/{t}/reassign"), "page delegate": ("POST", f"/tasks/{t}/delegate"),
         "page cancel": ("POST", f"/instances/{i}/cancel"), "page recall": ("POST", f"/tasks/{t}/recall"),
@@ -74,15 +87,20 @@ def page_calls(w):
 ACTING = {"api complete", "api upload", "page complete", "api reassign", "page reassign", "api cancel", "page cancel",
           "api delegate", "page delegate"}
 VIEW = {"api instance", "api events", "api file", "api document", "page instance", "page file",
-        "page document", "api task", "page task"}
+        "page document", "api task", "page task", "api diagram", "page diagram"}
 ALLOWED = {
     "employee": VIEW,  # the submitter sees the approver's task, cannot act on it
     "vr.finance": VIEW | {"api complete", "page complete", "api delegate", "page delegate"},
     # the administrator reads cases, reassigns their tasks and cancels them (issue 12)
-    "admin": VIEW | {"api reassign", "page reassign", "api cancel", "page cancel"},
+    "admin": VIEW | {"api reassign", "page reassign", "api cancel", "page cancel", "api definitions",
+                     "page definitions", "page definition"},
     "auditor": VIEW | {"api audit events", "api audit verify", "page audit instances", "page audit verify",
-                       "page audit csv"},
+                       "page audit csv", "api audit csv", "api audit json", "page audit events", "page audit json",
+                       "api definitions", "page definitions", "page definition", "api case file", "page case file"},
 }
+DASHBOARD = {"api dashboard", "page dashboard"}  # deadlines at a glance: MCD, the rector's office, auditors
+ALLOWED["auditor"] = ALLOWED["auditor"] | DASHBOARD
+ALLOWED.update({"mcd.head": DASHBOARD, "mcd.specialist": DASHBOARD, "rector": DASHBOARD})
 
 
 @pytest.mark.parametrize("username", USERNAMES)

@@ -209,3 +209,18 @@ def test_public_verification_of_a_letter_keeps_the_requester_private(client):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Genuine letter" in html and doc["reg_number"] in html
     assert "Анна Секретова" not in html and "Тайная" not in html and "Государственная тайна" not in html
+
+
+def test_a_refusal_rests_on_its_grounds_clause_and_the_audit_trail_finds_it(client):
+    """"Which requests were refused under §12, and by whom" is one call: the refusal's entry carries §12."""
+    reg, rector, aud = (api_token(client, u) for u in ("registry", "rector", "auditor"))
+    secret, _ = register(client, reg)
+    privacy, _ = register(client, reg)
+    complete(client, rector, ready(client, rector, secret)["id"],
+             {"decision": "refuse", "ground": "commercial_secret", "reason": "Коммерческая тайна контрагента"})
+    complete(client, rector, ready(client, rector, privacy)["id"],
+             {"decision": "refuse", "ground": "personal_data", "reason": "Персональные данные"})
+    found = client.get("/api/v1/audit/events?clause=§12&action=task_completed", headers=aud).get_json()
+    assert [(e["instance_id"], e["actor"], e["clause"]) for e in found] == [(secret, "rector", "§12")]
+    other = client.get("/api/v1/audit/events?clause=§3.2.6&action=task_completed", headers=aud).get_json()
+    assert [e["instance_id"] for e in other] == [privacy]

@@ -123,7 +123,7 @@ def test_the_main_menu_is_short_and_folds_on_a_phone(client, user):
     if user == "auditor":  # one item for the audit pages, which link to each other
         assert "/audit/instances" in hrefs and "/audit/verify" not in hrefs
         sub = _page(client, user, "/audit/instances").xpath("//nav[contains(@class, 'subnav')]//a/@href")
-        assert sub == ["/audit/instances", "/audit/verify"]
+        assert sub == ["/audit/instances", "/audit/events", "/processes/definitions", "/dashboard", "/audit/verify"]
 
 
 def test_the_login_page_lists_every_installed_process(client):

@@ -15,6 +15,7 @@ from processes.policy_amendment.policy_text import is_clause_number, section_of
 from processes.policy_amendment.section_titles import section_titles
 from processes.university_time import today_local
 from processes.usecases import instances
+from processes.usecases.access import reads_everything
 from web.auth import api_auth
 from web.process_pages import NavItem
 from web.unit_of_work import ctx
@@ -42,7 +43,12 @@ def _edition_page(number: int | None):
                            by_section=by_section, q=q, found=len(clauses),
                            sections=section_titles(by_section, str(get_locale()),
                                                    {int(k): v for k, v in (ed.sections or {}).items()}),
-                           may_propose=kind_of("policy_amendment").may_start(c))
+                           may_propose=kind_of("policy_amendment").may_start(c), decisions_link=_decisions_link(c))
+
+
+def _decisions_link(c) -> bool:
+    """Whether a clause links to the decisions taken under it: the audit events page, auditors only."""
+    return c.user is not None and reads_everything(c.user)
 
 
 @bp.get("/policy")
@@ -72,7 +78,7 @@ def clause_history(clause: str):
     c = ctx()
     history = policy.clause_history(c, clause)
     return render_template("policy_amendment/policy_clause.html", number=clause, history=history,
-                           may_propose=kind_of("policy_amendment").may_start(c),
+                           may_propose=kind_of("policy_amendment").may_start(c), decisions_link=_decisions_link(c),
                            exists_now=history[-1].text is not None and history[-1].edition ==
                            policy.current_edition(c).number)
 
