@@ -12,7 +12,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -86,6 +86,8 @@ class FiredTimer:
 
     name: str
     task_id: str
+    # the data the timer saw (e.g. the item of a multi-instance activity it is attached to: which unit's clock)
+    data: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -363,14 +365,14 @@ class Run:
         fired = self._unreported_timers()
         for task in fired:
             task.internal_data[_REPORTED] = True
-        return [FiredTimer(t.task_spec.bpmn_id, str(t.id)) for t in fired]
+        return [FiredTimer(t.task_spec.bpmn_id, str(t.id), copy.deepcopy(t.data)) for t in fired]
 
     def next_timer_at(self) -> datetime | None:
         """Return the earliest target (aware UTC) of a timer still to fire or to report, or None."""
         targets = [
             TimerEventDefinition.get_datetime(task.internal_data["event_value"])
-            for task in self._workflow.get_tasks(state=TaskState.WAITING | TaskState.COMPLETED)
-            if _is_timer(task)
+            for task in self._workflow.get_tasks()  # every task: a state filter skips subprocesses' tasks
+            if task.state & (TaskState.WAITING | TaskState.COMPLETED) and _is_timer(task)
             and isinstance(task.internal_data.get("event_value"), str)
             and not task.internal_data.get(_REPORTED)
         ]
@@ -407,6 +409,10 @@ class Run:
             bpmn_id = getattr(task.task_spec, "bpmn_id", None)
             if bpmn_id is None:  # the engine's own joints (start, end joins, boundary splits)
                 continue
+            parent = task.parent
+            if parent is not None and parent.task_spec is not task.task_spec \
+                    and getattr(parent.task_spec, "bpmn_id", None) == bpmn_id:
+                continue  # one instance of a multi-instance activity: the activity itself counts, once
             if task.state == TaskState.COMPLETED:
                 completed[bpmn_id] = completed.get(bpmn_id, 0) + 1
             elif task.state & open_states:
@@ -432,8 +438,9 @@ class Run:
 
     def _unreported_timers(self) -> list[Task]:
         """Return timer tasks that fired but were not yet returned by fire_timers, oldest first."""
-        fired = self._workflow.get_tasks(state=TaskState.COMPLETED)
-        fired = [t for t in fired if _is_timer(t) and not t.internal_data.get(_REPORTED)]
+        # every task, then filtered: `get_tasks(state=…)` does not look inside (multi-instance) subprocesses
+        fired = [t for t in self._workflow.get_tasks()
+                 if t.state == TaskState.COMPLETED and _is_timer(t) and not t.internal_data.get(_REPORTED)]
         return sorted(fired, key=lambda t: t.last_state_change)
 
     def _settle(self) -> None:

@@ -634,10 +634,121 @@ class CalendarDay(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ExpertPoolEdition(Base):
+    """One edition of the university's expert pool (the staff entitled to speak for it, approved by the
+    rector): every approval of changes makes a new edition; editions are never changed or deleted."""
+
+    __tablename__ = "expert_pool_editions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id"), index=True)  # the approval
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changes: Mapped[list] = mapped_column(JSON, default=list)  # what this edition changed against the one before
+    approved_by: Mapped[User | None] = relationship(lazy="selectin")
+
+
+class ExpertPoolMember(Base):
+    """A membership as an edition of the pool holds it (each edition holds its whole list)."""
+
+    __tablename__ = "expert_pool_members"
+    __table_args__ = (UniqueConstraint("edition_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("expert_pool_editions.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    topics: Mapped[list] = mapped_column(JSON, default=list)  # free-text topics, as written
+    search_text: Mapped[str] = mapped_column(String(2000), default="")  # the topics, lower-cased, for search
+    languages: Mapped[list] = mapped_column(JSON, default=list)  # kk, ru, en
+    formats: Mapped[list] = mapped_column(JSON, default=list)  # press, tv, radio, online
+    term_until: Mapped[date] = mapped_column(Date, index=True)  # the last day of the membership
+    expiry_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # MCD told the term ends soon
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class UnitMediaContact(Base):
+    """A unit's responsible person for media questions (§7.10.4), kept by its head. An edit makes a new row
+    that supersedes the old one (`ended_at`, `superseded_by_id`); a removal only ends the row."""
+
+    __tablename__ = "unit_media_contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)  # when they have an account
+    name: Mapped[str] = mapped_column(String(300))
+    position: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # last saved or confirmed current
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("unit_media_contacts.id"))
+    stale_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the head was told it is a year old
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="selectin")
+
+
+class MediaInquiry(Base):
+    """The register of media inquiries (§7.10, §10, §3.8): one row per inquiry, kept in step with its
+    instance in the same transactions."""
+
+    __tablename__ = "media_inquiries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), unique=True)
+    reg_number: Mapped[str] = mapped_column(String(40), unique=True)
+    outlet: Mapped[str] = mapped_column(String(300))
+    journalist: Mapped[str] = mapped_column(String(300))
+    contact: Mapped[str] = mapped_column(String(300))
+    received_via: Mapped[str | None] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(300))
+    search_text: Mapped[str] = mapped_column(String(2000), default="")  # subject, outlet, questions, lower-cased
+    questions: Mapped[list] = mapped_column(JSON, default=list)
+    outlet_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    related_to_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id"), index=True)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    clearance: Mapped[str | None] = mapped_column(String(16))
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer_sha256: Mapped[str | None] = mapped_column(String(64))
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    release_method: Mapped[str | None] = mapped_column(String(32))
+    released_to: Mapped[str | None] = mapped_column(String(300))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    outcome: Mapped[str | None] = mapped_column(String(32), index=True)
+    source: Mapped[User | None] = relationship(foreign_keys=[source_id], lazy="joined")
+
+
+class MediaAsk(Base):
+    """One unit's question list of a media inquiry and its clock (§7.10.2): due 3 h (urgent) or 6 h (deep)
+    after the questions were sent, or at the stated term, else 3 calendar days (current)."""
+
+    __tablename__ = "media_asks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("media_inquiries.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    urgency: Mapped[str] = mapped_column(String(16))
+    term_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open answered not_competent
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    late_seconds: Mapped[int | None] = mapped_column(BigInteger)  # the breach, once answered after due_at
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    redirected_from_id: Mapped[int | None] = mapped_column(ForeignKey("media_asks.id"))
+    task_id: Mapped[str | None] = mapped_column(String(36), index=True)  # the open task of its branch
+    answer_task_id: Mapped[str | None] = mapped_column(String(36))  # the task its answer was given in
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+
 __all__ = [
     "Base", "Status", "TaskState", "Unit", "User", "UserRole", "LoginSession", "ApiToken", "PasswordLink",
     "LoginFailure", "ProcessDefinition", "Instance", "InstanceState", "InboxTask",
     "ContentVersion", "StoredFile", "Document", "SignedOffMaterial", "InformationRequest", "RegistrationCounter",
     "Notification", "PolicyEdition", "PolicyClause", "PolicyChange", "PolicyProposal", "ProposalClause",
-    "ProcessStartRole", "AuditHead", "AuditEvent", "CalendarDay", "Absence", "utcnow", "date",
+    "ProcessStartRole", "AuditHead", "AuditEvent", "CalendarDay", "Absence", "ExpertPoolEdition", "ExpertPoolMember",
+    "UnitMediaContact", "MediaInquiry", "MediaAsk", "utcnow", "date",
 ]

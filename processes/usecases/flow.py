@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from forms.validate import N_, Message, from_html
 from processes.catalog import clerical_keys, kind_of
 from processes.usecases import instances, notifications
-from processes.usecases.access import ADMINISTRATOR, heads_queue, holds_task
+from processes.usecases.access import ADMINISTRATOR, HEAD_ROLES, QUEUE_UNITS, heads_queue, holds_task
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Conflict, Forbidden, Invalid, NotFound, denied
 from processes.usecases.routing import holders
@@ -73,8 +73,16 @@ def eligible_assignees(ctx: Ctx, task: InboxTask) -> list[User]:
     routed to), except the submitter (nobody acts on their own submission) and its current holder."""
     if not task.role:
         return []
-    return [u for u in holders(ctx.session, task.role)
-            if u.id != task.instance.started_by_id and u.id != task.assignee_id]
+    people = {u.id: u for u in holders(ctx.session, task.role)}
+    unit = QUEUE_UNITS.get(task.role.partition(":")[0])
+    if unit is not None:  # the head of the unit that owns the queue may take its tasks too (e.g. the head of MCD)
+        for role in HEAD_ROLES:
+            for user in holders(ctx.session, role):
+                if heads_queue(user, task.role):
+                    people.setdefault(user.id, user)
+    clerical = task.process_key in clerical_keys()  # the office handles its own cases (media inquiries)
+    return [u for u in people.values()
+            if (clerical or u.id != task.instance.started_by_id) and u.id != task.assignee_id]
 
 
 def delegate_candidates(ctx: Ctx, task: InboxTask) -> list[User]:
@@ -152,7 +160,7 @@ def reassign(ctx: Ctx, task_id: str, to: Any, reason: Any) -> InboxTask:
                                   "reassign the task.")), f"task:{task_id}", "reassign")
     reason = _text(reason, "reason", N_("Give the reason for the reassignment."))
     target = _person(ctx, to, "to")
-    if target.id == task.instance.started_by_id:
+    if target.id == task.instance.started_by_id and task.process_key not in clerical_keys():
         raise Invalid({"to": Message(N_("Nobody acts on their own submission: choose someone else."))})
     if target.id == task.assignee_id:
         raise Invalid({"to": Message(N_("The task is already with this person."))})
