@@ -18,7 +18,13 @@ dropped and recreated; never the test suite's database `test`):
       is due, at the reminder (1 timer each) and after the deadline (escalation + expiry: 2 timers
       each, the instance ends as expired): instances/s and timers/s.
 
-Figures, not a test. Usage: `.venv/bin/python bench/worker.py [--quick] [--pg-url URL] [--runs N]`.
+With `--process media_inquiry` (issue 15) the synthetic instances are media inquiries, each with one unit's
+answer waiting on its hour clock (a `media_inquiries` and a `media_asks` row each, next timer 1 hour to 3
+days ahead), and (b) fires real media inquiries (one urgent unit each): at half the term (1 timer each) and
+after the deadline (the last reminder is skipped + the escalation: 2 timers each; the inquiry runs on).
+
+Figures, not a test. Usage: `.venv/bin/python bench/worker.py [--quick] [--pg-url URL] [--runs N]
+[--process speech_clearance|media_inquiry]`.
 """
 from __future__ import annotations
 
@@ -66,6 +72,8 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--completed", type=int, help="finished instances, no timer (100000)")
     parser.add_argument("--fire", type=int, help="real instances fired in (b) (200)")
     parser.add_argument("--runs", type=int, help="runs of each due query in (a) (500)")
+    parser.add_argument("--process", choices=("speech_clearance", "media_inquiry"), default="speech_clearance",
+                        help="what the waiting instances are (speech_clearance)")
     args = parser.parse_args(argv)
     quick = args.quick
     args.waiting = args.waiting if args.waiting is not None else (20_000 if quick else 100_000)
@@ -96,12 +104,16 @@ def bulk_insert(factory, opts: argparse.Namespace) -> dict[str, Any]:
     """Insert the synthetic instances with set-based SQL; return the counts and the time it took."""
     started = time.perf_counter()
     with transaction(factory) as s:
-        definition = s.execute(select(ProcessDefinition.id).where(ProcessDefinition.key == "speech_clearance")
+        media = opts.process == "media_inquiry"
+        definition = s.execute(select(ProcessDefinition.id).where(ProcessDefinition.key == opts.process)
                                .order_by(ProcessDefinition.version.desc()).limit(1)).scalar_one()
-        user = s.execute(select(User.id).where(User.username == "employee")).scalar_one()
+        user = s.execute(select(User.id).where(User.username == ("mcd.specialist" if media else "employee"))
+                         ).scalar_one()
+        waiting = ("now() + interval '1 hour' + (g::float8 / :n) * interval '3 days'" if media
+                   else "now() + interval '30 days' + (g::float8 / :n) * interval '180 days'")
         timer = {  # next_timer_at of each kind of synthetic instance
             "completed": "NULL",
-            "waiting": "now() + interval '30 days' + (g::float8 / :n) * interval '180 days'",
+            "waiting": waiting,
             "error": "now() - interval '2 hours' + g * interval '1 second'",
             "due": "now() - interval '1 hour' + g * interval '1 second'",
         }
@@ -114,14 +126,29 @@ def bulk_insert(factory, opts: argparse.Namespace) -> dict[str, Any]:
                 INSERT INTO instances (definition_id, process_key, status, outcome, title, started_by_id,
                                        created_at, updated_at, completed_at, due_at, next_timer_at,
                                        error, error_at, version)
-                SELECT :definition, 'speech_clearance', '{"completed" if done else "running"}',
-                       {"'approved'" if done else "NULL"}, 'bench {kind} ' || g, :user,
+                SELECT :definition, '{opts.process}', '{"completed" if done else "running"}',
+                       {("'released'" if media else "'approved'") if done else "NULL"}, 'bench {kind} ' || g, :user,
                        now(), now(), {"now()" if done else "NULL"}, now() + interval '220 days', {timer[kind]},
                        {"'RuntimeError: benchmark', now()" if kind == "error" else "NULL, NULL"}, 1
                 FROM generate_series(1, :n) AS g"""), {"definition": definition, "user": user, "n": n})
+        if media:  # each inquiry: its register row and one unit's answer on the clock of its next timer
+            unit = s.execute(text("SELECT id FROM units WHERE code = 'FE-IS'")).scalar_one()
+            s.execute(text("""
+                INSERT INTO media_inquiries (instance_id, reg_number, outlet, journalist, contact, subject,
+                                             search_text, questions, registered_at, source_id, sent_at, outcome)
+                SELECT id, 'MI-B-' || id, 'Bench outlet', 'Bench journalist', '+7 700', title, lower(title),
+                       '["Why?"]', created_at, :user, created_at, outcome
+                FROM instances WHERE process_key = 'media_inquiry'"""), {"user": user})
+            s.execute(text("""
+                INSERT INTO media_asks (inquiry_id, instance_id, unit_id, urgency, sent_at, due_at, status, overdue)
+                SELECT m.id, i.id, :unit, 'current', i.created_at, coalesce(i.next_timer_at, now()) + interval '1 hour',
+                       CASE WHEN i.status = 'running' THEN 'open' ELSE 'answered' END, false
+                FROM media_inquiries m JOIN instances i ON i.id = m.instance_id"""), {"unit": unit})
     seconds = time.perf_counter() - started
     with factory() as s:
         s.execute(text("ANALYZE instances"))
+        if opts.process == "media_inquiry":
+            s.execute(text("ANALYZE media_asks"))
         s.commit()
         total = s.execute(select(func.count()).select_from(Instance)).scalar_one()
         size = s.execute(text("SELECT pg_size_pretty(pg_relation_size('ix_instances_due_timer'))")).scalar_one()
@@ -218,6 +245,23 @@ def bench_due(factory, runs: int, expected: int) -> dict[str, Any]:
 
 # --- (b) firing -------------------------------------------------------------------------------------------
 
+def create_real_media(factory, services, n: int) -> tuple[list[int], Any]:
+    """n media inquiries through the use cases, each asking one unit urgently (one transaction per step)."""
+    ids = []
+    for _ in range(n):
+        with transaction(factory) as s:
+            user = s.execute(select(User).where(User.username == "mcd.specialist")).scalar_one()
+            ctx = Ctx(session=s, services=services, user=user)
+            inst = instances.start_instance(ctx, "media_inquiry")
+            instances.complete_task(ctx, instances.ready_tasks(ctx, inst)[0].id, {
+                "outlet": "Bench TV", "journalist": "Bench", "contact": "+7 700", "questions": "1. Why?\n2. When?"})
+            instances.complete_task(ctx, instances.ready_tasks(ctx, inst)[0].id, {
+                "source": "rector", "units": [{"unit": "FE-IS", "urgency": "urgent"}]})
+            ids.append(inst.id)
+    with factory() as s:
+        return ids, s.get(Instance, ids[0]).created_at + timedelta(hours=3)
+
+
 def create_real(factory, services, n: int) -> tuple[list[int], Any]:
     """n submitted speech-clearance instances through the use cases (one transaction each)."""
     ids = []
@@ -257,11 +301,13 @@ def fire_round(factory, services, when, n: int) -> dict[str, Any]:
             "ms_per_instance": ms(seconds / max(advanced, 1))}
 
 
-def bench_fire(factory, services, n: int) -> dict[str, Any]:
+def bench_fire(factory, services, n: int, process: str = "speech_clearance") -> dict[str, Any]:
     started = time.perf_counter()
-    _ids, deadline = create_real(factory, services, n)
+    media = process == "media_inquiry"
+    _ids, deadline = (create_real_media if media else create_real)(factory, services, n)
     created = time.perf_counter() - started
-    reminder = fire_round(factory, services, deadline - timedelta(days=3) + timedelta(minutes=1), n)
+    first = timedelta(hours=1, minutes=30) if media else timedelta(days=3)
+    reminder = fire_round(factory, services, deadline - first + timedelta(minutes=1), n)
     expiry = fire_round(factory, services, deadline + timedelta(minutes=1), n)
     with factory() as s:
         errors = s.execute(select(func.count()).select_from(Instance).where(
@@ -289,7 +335,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"PostgreSQL {s.execute(text('SHOW server_version')).scalar_one()}")
     filled = bulk_insert(factory, opts)
     print_section("(0) synthetic instances (set-based INSERT … SELECT generate_series)", [
-        ("running, next timer 30–210 days ahead", opts.waiting), ("running, due now", opts.due),
+        (f"running {opts.process}, next timer " + ("1 hour to 3 days" if opts.process == "media_inquiry"
+                                                   else "30–210 days") + " ahead", opts.waiting),
+        ("running, due now", opts.due),
         ("due but marked in error (must not be picked)", opts.errors), ("completed (no timer)", opts.completed),
         ("rows in instances / insert time s", f"{filled['rows']} / {filled['insert_s']}"),
         ("size of ix_instances_due_timer (partial)", filled["due_index_size"]),
@@ -312,17 +360,18 @@ def main(argv: list[str] | None = None) -> int:
           f"returning exactly the due instances")
     with transaction(factory) as s:  # (b) fires real instances only: move the synthetic due ones away
         s.execute(text("UPDATE instances SET next_timer_at = now() + interval '300 days' "
-                       "WHERE title LIKE 'bench due %'"))
-    fired = bench_fire(factory, services, opts.fire)
+                       "WHERE title LIKE 'bench due %' OR (process_key = 'media_inquiry' AND title LIKE 'bench %')"))
+    fired = bench_fire(factory, services, opts.fire, opts.process)
     rows = [("created through the use cases, s", fired["created_s"])]
+    last = "(last reminder skipped + escalation)" if opts.process == "media_inquiry" else "(escalation + expiry)"
     for label, r in (("at the reminder (1 timer each)", fired["reminder"]),
-                     ("after the deadline (escalation + expiry)", fired["deadline"])):
+                     (f"after the deadline {last}", fired["deadline"])):
         rows += [(f"{label}: instances / timers", f"{r['instances']} / {r['timers']} in {r['seconds']} s "
                                                   f"({r['ticks']} ticks)"),
                  (f"{label}: instances/s, timers/s", f"{r['instances_per_s']}, {r['timers_per_s']}"),
                  (f"{label}: ms per instance", r["ms_per_instance"])]
     rows.append(("instances marked in error", fired["errors"]))
-    print_section(f"(b) firing {opts.fire} real speech-clearance instances with tick(), one worker", rows)
+    print_section(f"(b) firing {opts.fire} real {opts.process} instances with tick(), one worker", rows)
     print_load("after (includes this run)", warn=False)
     return 0
 

@@ -72,6 +72,9 @@ class MediaInquiryKind(ProcessKind):
     accepted = {"pdf", "png", "jpg", "jpeg", "docx", "odt", "rtf", "txt", "xlsx"}
     lane_roles = {"MCD": SPECIALIST, "Unit asked": UNIT_HEAD, "Source": PUBLIC_PERSON}
     decision_tasks = frozenset({"Task_Clear"})  # decided once the source approved or rejected (§3.8)
+    # §10.2: the head of MCD runs media relations: he may take any of MCD's steps of an inquiry himself
+    also_completed_by = {name: frozenset({MCD_HEAD}) for name in ("Task_Register", "Task_Route", "Task_Redirect",
+                                                                  "Task_Consolidate", "Task_Release")}
 
     def clause(self, task_name: str) -> str | None:
         return CLAUSES.get(task_name, "§7.10.2")

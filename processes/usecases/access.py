@@ -89,10 +89,13 @@ def readable_filter(user: User):
 
 
 def holds_task(user: User, task: InboxTask) -> bool:
-    """True when the task is the user's to complete (assigned to them, or to a role they hold)."""
-    if task.assignee_id is not None:
-        return task.assignee_id == user.id
-    return task.role is not None and task.role in user.role_names
+    """True when the task is the user's to complete (assigned to them, or to a role they hold), or one its
+    process lets further roles complete (`ProcessKind.also_completed_by`: the head of MCD a specialist's step
+    of a media inquiry, §10.2)."""
+    if task.assignee_id == user.id or (task.assignee_id is None and task.role in user.role_names):
+        return True
+    extra = kind_of(task.process_key).also_completed_by.get(task.name, frozenset())
+    return bool(extra & user.role_names) and user.is_active
 
 
 def visible_tasks_filter(user: User):

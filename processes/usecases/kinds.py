@@ -89,6 +89,9 @@ class ProcessKind:
     # off for clerical processes where the same office records incoming requests and dispatches
     separate_duties: bool = True
     routing: tuple[RoutingSpec, ...] = ()  # its decision tables that administrators edit
+    # task name -> roles whose holders may complete it too, whoever holds it (e.g. the head of MCD a step of a
+    # specialist's media inquiry); they see it on the case's page, not in their inbox
+    also_completed_by: Mapping[str, frozenset[str]] = {}
 
     def clause(self, task_name: str) -> str | None:
         """The policy clause a task of this process carries out (for the audit trail)."""

