@@ -5,7 +5,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-_KEYS = {"title", "description", "ui:help", "ui:action", "ui:itemTitle", "x-hint"}
+_KEYS = {"title", "description", "ui:help", "ui:action", "ui:itemTitle", "ui:addLabel", "x-hint"}
 
 
 def extract_form(fileobj, keywords, comment_tags, options) -> Iterator[tuple[int, str, str, list[str]]]:

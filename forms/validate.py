@@ -265,13 +265,17 @@ def from_html(form: Form, fields: Mapping[str, list[str]], ignore: Iterable[str]
     """Turn HTML form fields (name -> list of values) into typed data for the schema."""
     props, skip = form.schema.get("properties", {}), set(ignore)
     data: dict[str, Any] = {}
-    rows: dict[str, dict[int, dict[str, str]]] = {}
+    rows: dict[str, dict[int, dict[str, Any]]] = {}
     for name, values in fields.items():
         if name in skip:
             continue
         row = _ROW_FIELD.fullmatch(name)
         if row and props.get(row[1], {}).get("type") == "array":
-            rows.setdefault(row[1], {}).setdefault(int(row[2]), {})[row[3]] = values[-1].replace("\r\n", "\n")
+            item = _row_item(form.schema, props[row[1]], row[3])
+            # a row's list (checkboxes) keeps every value; any other field its last one
+            value: Any = [v.strip() for v in values if v.strip()] if item.get("type") == "array" \
+                else values[-1].replace("\r\n", "\n")
+            rows.setdefault(row[1], {}).setdefault(int(row[2]), {})[row[3]] = value
             continue
         if "." in name:
             _set_nested(form.schema, data, name.split("."), values)
@@ -282,8 +286,9 @@ def from_html(form: Form, fields: Mapping[str, list[str]], ignore: Iterable[str]
             continue
         data[name] = _coerce(spec, [v for v in values])
     for name, by_index in rows.items():  # a row left wholly empty is an unused slot of the form
-        data[name] = [{k: v.strip() for k, v in by_index[i].items()} for i in sorted(by_index)
-                      if any(v.strip() for v in by_index[i].values())]
+        required = set((_resolve(form.schema, props[name].get("items")) or {}).get("required", []))
+        data[name] = [_row_values(by_index[i], required) for i in sorted(by_index)
+                      if any(v.strip() if isinstance(v, str) else v for v in by_index[i].values())]
     for name, spec in props.items():
         if spec.get("type") == "array" and name not in data and name not in skip:
             data[name] = []
@@ -295,12 +300,32 @@ def from_html(form: Form, fields: Mapping[str, list[str]], ignore: Iterable[str]
 _ROW_FIELD = re.compile(r"([A-Za-z_]\w*)\.(\d{1,3})\.([A-Za-z_]\w*)")
 
 
+def _row_item(schema: dict, spec: dict, key: str) -> dict:
+    """The schema of the field `key` of a row of the list `spec` ({} when it has none)."""
+    item = _resolve(schema, spec.get("items")) or {}
+    return _resolve(schema, item.get("properties", {}).get(key)) or {}
+
+
+def _row_values(row: dict[str, Any], required: set[str]) -> dict[str, Any]:
+    """A row's values trimmed; an optional text left empty is left out (a required one stays, to be named)."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, str):
+            value = value.strip()
+            if not value and key not in required:
+                continue
+        out[key] = value
+    return out
+
+
 def _set_nested(schema: dict, data: dict[str, Any], parts: list[str], values: list[str]) -> None:
     """Place an HTML field named like `checklist.logo.ok` into nested objects, typed by the schema."""
     spec: dict | None = schema
     target = data
     for i, part in enumerate(parts):
-        spec = _resolve(schema, (spec or {}).get("properties", {}).get(part)) if spec is not None else None
+        if spec is not None:  # a named property, else the object's `additionalProperties` (`answers.1`)
+            named, extra = spec.get("properties", {}), spec.get("additionalProperties")
+            spec = _resolve(schema, named[part] if part in named else (extra if isinstance(extra, dict) else None))
         if i == len(parts) - 1:
             value = _coerce(spec, values) if spec is not None else (values[0] if len(values) == 1 else values)
             if value is not None:
@@ -321,6 +346,11 @@ def _resolve(schema: dict, spec: dict | None) -> dict | None:
 
 def _coerce(spec: dict, values: list[str]) -> Any:
     kind = spec.get("type")
+    if isinstance(kind, list):  # e.g. ["integer", "null"] (a select with "— none —"): empty is null
+        if "null" in kind and not "".join(values).strip():
+            return None
+        spec = {**spec, "type": next((k for k in kind if k != "null"), "string")}
+        kind = spec["type"]
     if kind == "array":
         item = spec.get("items", {})
         return [_scalar(item, v) for v in values if v.strip() != ""]

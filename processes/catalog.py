@@ -193,3 +193,7 @@ def _add(found: dict[str, ProcessKind], kind: ProcessKind, folder: Path, *, requ
         from forms.validate import add_form_dir
 
         add_form_dir(forms)
+
+
+# a withheld starter is written withheld into the audit trail wherever the kinds are known (web, worker, CLI)
+from processes.usecases import withheld as _withheld  # noqa: E402,F401 - registers its audit filter

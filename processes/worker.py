@@ -64,6 +64,7 @@ def tick(factory: sessionmaker[Session], services: Services) -> int:
     were advanced."""
     report = fire_due(factory, services)
     apply_absences(factory, services)  # absences that began or ended since the last tick move tasks
+    flag_reviews(factory, services)  # expert pool terms ending within a month, media contacts a year old
     render_pending(factory, services)  # the render queue, in case no renderer loop runs (`worker --once`)
     send_pending(factory, services.settings.smtp, services.blobs)
     return report.instances
@@ -83,6 +84,27 @@ def apply_absences(factory: sessionmaker[Session], services: Services, now: date
         else:
             log.exception("absences: moving tasks failed")
         return 0
+
+
+def flag_reviews(factory: sessionmaker[Session], services: Services, now: datetime | None = None) -> int:
+    """Flag once, each in its own transaction: expert pool memberships whose term ends within a month (to
+    MCD) and units' media contacts unchanged for a year (to the unit head). Returns how many were flagged."""
+    from processes.expert_pool import pool
+    from processes.usecases import media_contacts
+
+    clock = (lambda: now) if now is not None else utcnow
+    flagged = 0
+    for name, flag in (("expert pool terms", pool.flag_expiring), ("media contacts", media_contacts.flag_stale)):
+        try:
+            with transaction(factory) as session:
+                flagged += flag(Ctx(session=session, services=services, clock=clock,
+                                    request_id=f"flag-{uuid.uuid4().hex[:12]}"))
+        except Exception as exc:  # noqa: BLE001 - the timers and the mail go on; the next tick tries again
+            if lost_race(exc) or isinstance(exc, DomainError):
+                log.info("%s: flags left for the next tick (%s)", name, exc)
+            else:
+                log.exception("%s: flagging failed", name)
+    return flagged
 
 
 def fire_due(factory: sessionmaker[Session], services: Services, now: datetime | None = None,

@@ -101,6 +101,13 @@ def compute_hash(ev: AuditEvent | Entry) -> str:
     return hashlib.sha256(canonical(_payload(ev)) + ev.prev_hash.encode("ascii")).hexdigest()
 
 
+# Filters every entry passes through before it is hashed: (session, actor, instance_id, object, data) ->
+# (actor, object, data). Registered by the layers above (e.g. a violation report's reporter is written withheld,
+# processes/usecases/withheld.py), so the chain never holds what must not be shown.
+ENTRY_FILTERS: list[Callable[[Session, Actor, int | None, str | None, dict[str, Any] | None],
+                             tuple[Actor, str | None, dict[str, Any] | None]]] = []
+
+
 def append(
     session: Session,
     actor: Actor,
@@ -115,6 +122,8 @@ def append(
     request_id: str | None = None,
 ) -> AuditEvent:
     """Append one entry to the chain; the caller's transaction commits it with the change."""
+    for entry_filter in ENTRY_FILTERS:
+        actor, object, data = entry_filter(session, actor, instance_id, object, data)
     head = _locked_head(session)
     at = utcnow()
     ev = AuditEvent(

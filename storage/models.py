@@ -744,11 +744,109 @@ class MediaAsk(Base):
     unit: Mapped[Unit] = relationship(lazy="joined")
 
 
+class EventNotice(Base):
+    """An event a unit notified MCD of (§7.4, §7.6): the notice, MCD's decision and coverage plan, and what was
+    published; one row per notice, kept in step with its instance in the same transactions."""
+
+    __tablename__ = "event_notices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    event_kind: Mapped[str] = mapped_column(String(32))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    place: Mapped[str] = mapped_column(String(500))
+    organiser: Mapped[str] = mapped_column(String(500))
+    audiences: Mapped[list] = mapped_column(JSON, default=list)
+    guests: Mapped[str] = mapped_column(Text, default="")
+    media: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    requests: Mapped[list] = mapped_column(JSON, default=list)  # announcement photo video press_release site_news
+    site_languages: Mapped[list] = mapped_column(JSON, default=list)  # kk ru en, for the news on the site
+    late: Mapped[bool] = mapped_column(Boolean, default=False)  # fewer than late_days ahead (§7.4)
+    status: Mapped[str] = mapped_column(String(16), default="submitted", index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    covered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    channels: Mapped[list] = mapped_column(JSON, default=list)
+    publish_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    publications: Mapped[list] = mapped_column(JSON, default=list)  # [{"link", "published_on"}]
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    covered_by: Mapped[User | None] = relationship(foreign_keys=[covered_by_id], lazy="joined")
+
+
+class ViolationReport(Base):
+    """The register of violation reports (§1.6, §13.1–13.3): one row per report, kept in step with its instance.
+    It holds no reporter: who reported is the instance's starter, withheld from all but the head of MCD and
+    auditors (`ProcessKind.withholds_starter`)."""
+
+    __tablename__ = "violation_reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), unique=True)
+    reg_number: Mapped[str] = mapped_column(String(40), unique=True)
+    clause: Mapped[str] = mapped_column(String(32), index=True)  # the clause the reporter thinks was breached
+    happened_on: Mapped[date] = mapped_column(Date)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    published_where: Mapped[str | None] = mapped_column(String(500))
+    assessment: Mapped[str | None] = mapped_column(String(16))  # no_breach | breach
+    measures: Mapped[list] = mapped_column(JSON, default=list)  # removal correction notice other
+    # the units asked for explanations (§13.2): [{"key", "unit", "due_at", "task_id", "status"}]
+    asks: Mapped[list] = mapped_column(JSON, default=list)
+    referred: Mapped[bool] = mapped_column(Boolean, default=False)
+    rector_decision: Mapped[str | None] = mapped_column(String(32))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(32), index=True)
+
+
+class PlanVersion(Base):
+    """A version of a plan or regulation the rector approves (§7.1): the PR plan (the programme of information
+    occasions, `items`) or the website regulation (`text` and its files). Each approval makes the next version of
+    its kind, which supersedes the one in force; versions are never changed or deleted."""
+
+    __tablename__ = "plan_versions"
+    __table_args__ = (UniqueConstraint("kind", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)  # pr_plan | website_regulation
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, … within its kind
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id"), unique=True)  # the approval
+    title: Mapped[str] = mapped_column(String(500), default="")
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    items: Mapped[list] = mapped_column(JSON, default=list)  # a plan's items, as approved
+    text: Mapped[str] = mapped_column(Text, default="")  # a regulation's text
+    file_ids: Mapped[list] = mapped_column(JSON, default=list)  # a regulation's files (the instance's)
+    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("plan_versions.id"))
+    drafted_by: Mapped[User | None] = relationship(foreign_keys=[drafted_by_id], lazy="selectin")
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id], lazy="selectin")
+
+
+class PlanItemMark(Base):
+    """MCD's record that an item of a plan version happened (§7.1), on a date; a later mark of the same item
+    supersedes it (the rows are kept)."""
+
+    __tablename__ = "plan_item_marks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"), index=True)
+    item: Mapped[str] = mapped_column(String(64))  # the item's key within the version
+    done_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(2000), default="")
+    marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    marked_by: Mapped[User | None] = relationship(lazy="selectin")
+
+
 __all__ = [
     "Base", "Status", "TaskState", "Unit", "User", "UserRole", "LoginSession", "ApiToken", "PasswordLink",
     "LoginFailure", "ProcessDefinition", "Instance", "InstanceState", "InboxTask",
     "ContentVersion", "StoredFile", "Document", "SignedOffMaterial", "InformationRequest", "RegistrationCounter",
     "Notification", "PolicyEdition", "PolicyClause", "PolicyChange", "PolicyProposal", "ProposalClause",
     "ProcessStartRole", "AuditHead", "AuditEvent", "CalendarDay", "Absence", "ExpertPoolEdition", "ExpertPoolMember",
-    "UnitMediaContact", "MediaInquiry", "MediaAsk", "utcnow", "date",
+    "UnitMediaContact", "MediaInquiry", "MediaAsk", "EventNotice", "ViolationReport", "PlanVersion", "PlanItemMark",
+    "utcnow", "date",
 ]

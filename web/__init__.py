@@ -116,11 +116,22 @@ def _install_views(app: Flask) -> None:
     app.register_blueprint(case_file_views.bp)
     app.register_blueprint(case_file_views.api_bp)
     csrf.exempt(case_file_views.api_bp)  # bearer tokens only
+    from web import media_contacts_views  # issue 15: units' media contacts (§7.10.4)
+
+    app.register_blueprint(media_contacts_views.bp)
+    for view in media_contacts_views.CSRF_EXEMPT:  # bearer tokens only
+        csrf.exempt(view)
     nav = process_pages.install_all(app, csrf.exempt)
+    nav = sorted([*nav, *media_contacts_views.NAV], key=lambda item: item.order)
     app.jinja_loader = process_pages.fragment_loader(app.jinja_loader)
     from web.labels import ProcessLabels
 
-    app.jinja_env.globals.update(process_nav=nav, labels=ProcessLabels(), has_endpoint=_has_endpoint)
+    app.jinja_env.globals.update(process_nav=nav, labels=ProcessLabels(), has_endpoint=_has_endpoint,
+                                 process_menu=lambda roles: process_pages.menu(nav, roles),
+                                 section_menu=lambda roles, endpoint: process_pages.section_menu(nav, roles, endpoint))
+    from web import withheld as withheld_pages  # a violation report's reporter, shown withheld (§13.1)
+
+    app.jinja_env.globals.update(withheld_pages.GLOBALS)
 
 
 def _has_endpoint(name: str) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from processes.university_time import deadline_day
-from processes.usecases import deploy, files, flow, instances, queries, sessions
+from processes.usecases import deploy, files, flow, instances, queries, sessions, withheld
 from processes.usecases.errors import TooManyAttempts, Unauthenticated
 from storage import audit
 from storage.models import InboxTask, Instance
@@ -36,20 +36,33 @@ def _json_body() -> dict[str, Any]:
     return body
 
 
+def _viewer():
+    """Who is asking (the bearer token's user, or the signed-in one): a withheld starter is shown to them or not."""
+    from flask import g
+    from flask_login import current_user
+
+    user = g.get("api_user")
+    if user is None and getattr(current_user, "is_authenticated", False):
+        user = current_user.user
+    return user
+
+
 def task_json(task: InboxTask) -> dict[str, Any]:
+    viewer, inst = _viewer(), task.instance
     return {"id": task.id, "instance_id": task.instance_id, "process_key": task.process_key,
             "name": task.name, "title": task.title, "role": task.role,
-            "assignee": task.assignee.username if task.assignee else None, "due_at": _iso(task.due_at),
+            "assignee": withheld.person_username(viewer, inst, task.assignee), "due_at": _iso(task.due_at),
             "due_day": _day(task.due_at), "claimed_at": _iso(task.claimed_at),
-            "delegated_to": task.delegated_to.username if task.delegated_to else None,
+            "delegated_to": withheld.person_username(viewer, inst, task.delegated_to),
             # the absent person whose task this is: held by their substitute, or by the role's queue
-            "acting_for": task.acting_for.username if task.acting_for else None}
+            "acting_for": withheld.person_username(viewer, inst, task.acting_for)}
 
 
 def instance_json(c, inst: Instance) -> dict[str, Any]:
     return {
         "id": inst.id, "process_key": inst.process_key, "status": inst.status, "outcome": inst.outcome,
-        "title": inst.title, "created_at": _iso(inst.created_at), "started_by": inst.started_by.username,
+        "title": inst.title, "created_at": _iso(inst.created_at),
+        "started_by": withheld.starter_username(_viewer(), inst),  # "~withheld" for a withheld reporter (§13.1)
         "due_at": _iso(inst.due_at), "due_day": _day(inst.due_at), "version": inst.definition.version,
         "routing": dict(inst.definition.decisions or {}),  # the routing tables' versions it follows (issue 12)
         "tasks": [task_json(t) for t in instances.ready_tasks(c, inst, mine_only=False)],
@@ -65,8 +78,15 @@ def file_json(row) -> dict[str, Any]:
     """A file of an instance: which version of its document it is, who uploaded it (username) and when."""
     return {"id": row.id, "name": row.name, "size": row.size, "sha256": row.sha256,
             "content_type": row.content_type, "version": row.version,
-            "uploaded_by": row.uploaded_by.username if row.uploaded_by else None,
+            "uploaded_by": _uploader(row),
             "uploaded_at": _iso(row.created_at)}
+
+
+def _uploader(row) -> str | None:
+    inst = db().get(Instance, row.instance_id) if row.instance_id else None
+    if inst is None:
+        return row.uploaded_by.username if row.uploaded_by else None
+    return withheld.person_username(_viewer(), inst, row.uploaded_by)
 
 
 def event_json(ev: audit.Entry) -> dict[str, Any]:
@@ -191,7 +211,8 @@ def list_instances():
 def instance_summary(inst: Instance) -> dict[str, Any]:
     """An instance in a list: what `GET /instances/<id>` gives but its tasks, documents and files."""
     return {"id": inst.id, "process_key": inst.process_key, "status": inst.status, "outcome": inst.outcome,
-            "title": inst.title, "created_at": _iso(inst.created_at), "started_by": inst.started_by.username,
+            "title": inst.title, "created_at": _iso(inst.created_at),
+            "started_by": withheld.starter_username(_viewer(), inst),
             "due_at": _iso(inst.due_at), "due_day": _day(inst.due_at), "version": inst.definition.version}
 
 

@@ -334,10 +334,10 @@ def document() -> dict[str, Any]:
 
     for paths, schemas in (audit_api.openapi_parts(), definitions_views.openapi_parts()):
         extra_paths, extra_schemas = {**extra_paths, **paths}, {**extra_schemas, **schemas}
-    from web import dashboard_views
+    from web import dashboard_views, media_contacts_views
 
-    dashboard_paths, dashboard_schemas = dashboard_views.openapi_parts()
-    extra_paths, extra_schemas = {**extra_paths, **dashboard_paths}, {**extra_schemas, **dashboard_schemas}
+    for paths, schemas in (dashboard_views.openapi_parts(), media_contacts_views.openapi_parts()):
+        extra_paths, extra_schemas = {**extra_paths, **paths}, {**extra_schemas, **schemas}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Kelisim API", "version": "1",

@@ -17,6 +17,7 @@ from typing import Any
 from flask import Flask
 from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader
 
+from forms.validate import N_
 from processes import catalog
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -24,12 +25,59 @@ WEB_DIR = Path(__file__).resolve().parent
 
 @dataclass(frozen=True)
 class NavItem:
-    """A main-menu entry of a process's pages: shown to the given roles (None: everyone logged in)."""
+    """A main-menu entry of a process's pages: shown to the given roles (None: everyone logged in). Items of a
+    `group` are one entry of the main menu (the group's label, leading to the first item the user may see), and
+    each page of the group shows the group's items as a sub-menu: the menu stays one line at 1366 px."""
 
     endpoint: str
     label: str  # an English msgid, translated when shown
     roles: frozenset[str] | None = None
     order: int = 50
+    group: str | None = None
+
+    @property
+    def section(self) -> str:
+        """The blueprint of its pages: every page of it counts as this item's (aria-current, the sub-menu)."""
+        return self.endpoint.partition(".")[0]
+
+
+# group -> its label in the main menu (an English msgid)
+GROUPS = {"media": N_("Media"), "registers": N_("Registers")}
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """One entry of the main menu as a user sees it: a page, or a group of pages (`items`, in order)."""
+
+    endpoint: str
+    label: str
+    items: tuple[NavItem, ...]
+
+    def current(self, endpoint: str | None) -> bool:
+        return endpoint is not None and endpoint.partition(".")[0] in {item.section for item in self.items}
+
+
+def menu(items: list[NavItem], roles: frozenset[str] | set[str]) -> list[MenuEntry]:
+    """The process pages' entries of a user's main menu, a group where its first visible item is."""
+    visible = [item for item in items if item.roles is None or set(roles) & item.roles]
+    entries: list[MenuEntry] = []
+    placed: set[str] = set()
+    for item in visible:
+        if item.group is None:
+            entries.append(MenuEntry(item.endpoint, item.label, (item,)))
+        elif item.group not in placed:
+            placed.add(item.group)
+            members = tuple(i for i in visible if i.group == item.group)
+            entries.append(MenuEntry(members[0].endpoint, GROUPS[item.group], members))
+    return entries
+
+
+def section_menu(items: list[NavItem], roles: frozenset[str] | set[str], endpoint: str | None) -> MenuEntry | None:
+    """The group the current page belongs to, with the items the user may see (its sub-menu), or None."""
+    for entry in menu(items, roles):
+        if len(entry.items) > 1 and entry.current(endpoint):
+            return entry
+    return None
 
 
 def install_all(app: Flask, exempt: Callable[[Any], Any]) -> list[NavItem]:

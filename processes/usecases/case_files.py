@@ -61,15 +61,24 @@ def issue(ctx: Ctx, instance: Instance, lang: str, labels: Labels) -> Document:
     last_at = max((e.at for e in events if e.at is not None), default=None)
     people = _people(ctx, events)
 
+    from processes.usecases import withheld
+
+    # the document outlives the auditor's request and is read by whoever reads the case: a withheld starter
+    # stays withheld in it (§13.1)
+    secret = withheld.withholds(instance)
+    hidden_label = gettext(withheld.LABEL)
+
     def name(username: str | None) -> str:
         if not username:
             return gettext("System")
+        if username == withheld.WITHHELD:
+            return hidden_label
         user = people.get(username)
         return user.name_in(lang) if user else username
 
     process = instance.process_key
     path = diagrams.instance_path(
-        ctx, instance, name_of=lambda u: u.name_in(lang),
+        ctx, instance, name_of=lambda u: hidden_label if secret and u.id == instance.started_by_id else u.name_in(lang),
         label=lambda el_id, text: _text(labels["task"](el_id, gettext(text), process)),
         role_label=lambda code: _text(labels["role"](code)),
         legend={"completed": gettext("Completed"), "open": gettext("Open now"), "not-taken": gettext("Not taken")},
@@ -87,7 +96,7 @@ def issue(ctx: Ctx, instance: Instance, lang: str, labels: Labels) -> Document:
             "process": _text(labels["process"](process)),
             "case_number": str(instance.id),
             "title": instance.title,
-            "submitter": instance.started_by.name_in(lang),
+            "submitter": hidden_label if secret else instance.started_by.name_in(lang),
             "status": _text(labels["status"](instance.status)),
             "outcome": _text(labels["outcome"](instance.outcome, process)) if instance.outcome else "",
             "running": instance.status == "running",
@@ -107,7 +116,8 @@ def issue(ctx: Ctx, instance: Instance, lang: str, labels: Labels) -> Document:
                        "issued_at": _iso(d.issued_at)}
                       for d in files.instance_documents(ctx, instance.id)],
         "files": [{"name": f.name, "version": f.version, "size": f.size, "sha256": f.sha256,
-                   "uploaded_by": f.uploaded_by.name_in(lang), "uploaded_at": _iso(f.created_at)}
+                   "uploaded_by": hidden_label if secret and f.uploaded_by_id == instance.started_by_id
+                   else f.uploaded_by.name_in(lang), "uploaded_at": _iso(f.created_at)}
                   for f in files.instance_files(ctx, instance.id)],
         "chain": {"ok": chain.ok, "mode": chain.mode, "up_to": chain.up_to, "count": chain.count,
                   "first_bad_seq": chain.first_bad_seq, "reason": chain.reason, "total": total},

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, not_, or_, select
 
-from processes.usecases import paging
+from processes.catalog import kinds
+from processes.usecases import paging, withheld
 from processes.usecases.admin import require_admin
 from processes.usecases.context import Ctx
 from storage.models import Instance, Status, User
@@ -45,4 +46,9 @@ def search(ctx: Ctx, flt: CaseFilter, *, after: paging.Key | None = None, before
         if number.isdigit() and len(number) < 10:
             matches.append(Instance.id == int(number))
         query = query.where(or_(*matches))
+        if any(k for k, kind in kinds().items() if kind.withholds_starter):
+            # a withheld reporter (§13.1) is found by the title or number of the case, never by their name
+            person = or_(*matches[1:5])
+            query = query.where(or_(not_(person), not_(withheld.hidden_where(ctx.user)),
+                                    or_(matches[0], *matches[5:])))
     return paging.fetch(ctx.session, query, [NEWEST], after=after, before=before, limit=limit)

@@ -116,8 +116,12 @@ def _holders(ctx: Ctx, instance: Instance, name_of: Callable[[User], str],
     ids = [r["assignee_id"] for r in rows if r["assignee_id"]]
     users = {u.id: u for u in ctx.session.execute(select(User).where(User.id.in_(ids))).scalars()} if ids else {}
     held: dict[str, list[str]] = {}
+    from processes.usecases import withheld
+
+    secret = withheld.hidden(ctx.user, instance)  # the withheld starter's own task reads as its role (§13.1)
     for row in rows:
-        who = name_of(users[row["assignee_id"]]) if row["assignee_id"] in users else role_label(row["role"] or "")
+        who = name_of(users[row["assignee_id"]]) if row["assignee_id"] in users and not (
+            secret and row["assignee_id"] == instance.started_by_id) else role_label(row["role"] or "")
         if who and who not in held.setdefault(row["name"], []):
             held[row["name"]].append(who)
     return {k: tuple(v) for k, v in held.items()}

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from forms.validate import N_, Message, from_html
 from processes.catalog import clerical_keys, kind_of
-from processes.usecases import instances, notifications
+from processes.usecases import instances, notifications, withheld
 from processes.usecases.access import ADMINISTRATOR, HEAD_ROLES, QUEUE_UNITS, heads_queue, holds_task
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Conflict, Forbidden, Invalid, NotFound, denied
@@ -158,6 +158,9 @@ def reassign(ctx: Ctx, task_id: str, to: Any, reason: Any) -> InboxTask:
     if not may_reassign(me, task):
         raise denied(Forbidden(N_("Only an administrator or the head of the unit that owns this queue may "
                                   "reassign the task.")), f"task:{task_id}", "reassign")
+    if task.assignee_id == task.instance.started_by_id and withheld.withholds(task.instance):
+        raise denied(Forbidden(N_("A report whose reporter is withheld is prepared by the reporter alone.")),
+                     f"task:{task_id}", "reassign")  # §13.1
     reason = _text(reason, "reason", N_("Give the reason for the reassignment."))
     target = _person(ctx, to, "to")
     if target.id == task.instance.started_by_id and task.process_key not in clerical_keys():
@@ -198,6 +201,9 @@ def delegate(ctx: Ctx, task_id: str, to: Any, comment: Any) -> InboxTask:
                      f"task:{task_id}", "delegate")
     if task.delegated_to_id is not None:
         raise Conflict(N_("A colleague is already preparing this task."))
+    if task.assignee_id == task.instance.started_by_id and withheld.withholds(task.instance):
+        raise denied(Forbidden(N_("A report whose reporter is withheld is prepared by the reporter alone.")),
+                     f"task:{task_id}", "delegate")  # §13.1: the colleague would learn who reports
     comment = _text(comment, "comment", None)
     target = _person(ctx, to, "to")
     if target.id == me.id:

@@ -92,6 +92,11 @@ class ProcessKind:
     # task name -> roles whose holders may complete it too, whoever holds it (e.g. the head of MCD a step of a
     # specialist's media inquiry); they see it on the case's page, not in their inbox
     also_completed_by: Mapping[str, frozenset[str]] = {}
+    # who started it is withheld (a violation report's reporter, §13.1): only the starter, auditors and the holders
+    # of `starter_seen_by` learn it; everywhere else (API, pages, audit trail, case file, diagram, lists, e-mail)
+    # it reads "reporter withheld" (processes/usecases/withheld.py)
+    withholds_starter: bool = False
+    starter_seen_by: frozenset[str] = frozenset()
 
     def clause(self, task_name: str) -> str | None:
         """The policy clause a task of this process carries out (for the audit trail)."""

@@ -44,6 +44,9 @@ TEXTS = {
                       N_("%(by)s put “%(title)s” back in the queue: you can take it.")),
     "task_recalled": (N_("Kelisim: a task was taken back"),
                       N_("%(by)s took back “%(title)s”: you no longer need to prepare it. Comment: %(comment)s")),
+    "media_contact_stale": (N_("Kelisim: check your unit's media contact"),  # §7.10.4, a year unconfirmed
+                            N_("Your media contact “%(title)s” of %(unit)s was not confirmed for a year: check it "
+                               "and confirm it or change it (§7.10.4).")),
     "cancelled": (N_("Kelisim: case cancelled"),
                   N_("“%(title)s” was cancelled by the administrator. Reason: %(reason)s")),
 }

@@ -29,12 +29,20 @@ def notify(ctx: Ctx, user_id: int, instance: Instance | None, kind: str, **param
     note = Notification(user_id=user_id, instance_id=instance.id if instance else None,
                         kind=kind, params=params, created_at=ctx.now())
     ctx.session.add(note)
-    if ctx.services.settings.smtp is not None:
+    if ctx.services.settings.smtp is not None and not _withheld_starter(instance, user_id):
         ctx.session.flush()
         user = ctx.session.get(User, user_id)
         if user is None:  # the notification's foreign key: flushed above, so the user exists
             raise LookupError(f"notification for unknown user {user_id}")
         mail.enqueue(ctx, user, note)
+
+
+def _withheld_starter(instance: Instance | None, user_id: int) -> bool:
+    """The withheld starter of a case (a violation report's reporter, §13.1) is told in Kelisim only: the mail log
+    (audit `mail_sent`, with its address and time) would tie them to the case's steps."""
+    from processes.usecases import withheld
+
+    return instance is not None and instance.started_by_id == user_id and withheld.withholds(instance)
 
 
 # Notices about a task the recipient holds: settled once the task is no longer open for them.

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, false, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, not_, or_, select, union
 
 from forms.validate import N_
 from processes.catalog import clerical_keys
 from processes.university_time import start_of_day_utc
-from processes.usecases import paging
+from processes.usecases import paging, withheld
 from processes.usecases.access import readable_filter, reads_everything, visible_tasks_filter
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, denied
@@ -94,7 +94,7 @@ def _numbered(q: str) -> Any:
     return docs.union(requests)
 
 
-def _case_search(q: str, *columns: Any, person: bool = True) -> ColumnElement[bool]:
+def _case_search(q: str, *columns: Any, person: bool = True, viewer: User | None = None) -> ColumnElement[bool]:
     """SQL over Instance (and `columns`): "#123" is that case alone (its primary key); other text is found in
     the titles, the case's number, a document's or register number, or (with `person`) the submitter."""
     word = q.strip()
@@ -102,8 +102,8 @@ def _case_search(q: str, *columns: Any, person: bool = True) -> ColumnElement[bo
     if word.startswith("#") and number.isascii() and number.isdigit():
         return Instance.id == int(number) if 0 < int(number) < 2**31 else false()
     terms: list[Any] = [_text(q, *columns, ids=Instance.id)]
-    if person:
-        terms.append(Instance.started_by_id.in_(_person(q)))
+    if person:  # never the withheld starter of a case (§13.1): a search by name would tell who reported
+        terms.append(and_(Instance.started_by_id.in_(_person(q)), not_(withheld.hidden_where(viewer))))
     if any(ch.isdigit() for ch in word) and not any(ch.isspace() for ch in word):
         terms.append(Instance.id.in_(_numbered(q)))
     return or_(*terms)
@@ -115,7 +115,7 @@ def inbox_page(ctx: Ctx, q: str | None = None, *, after: paging.Key | None = Non
     title or number, or the submitter's name."""
     query = _inbox_query(ctx)
     if q:
-        query = query.where(_case_search(q, InboxTask.title, Instance.title))
+        query = query.where(_case_search(q, InboxTask.title, Instance.title, viewer=ctx.user))
     return paging.fetch(ctx.session, query, [INBOX_ORDER], after=after, before=before, limit=limit)
 
 
@@ -150,7 +150,7 @@ class InstanceFilter:
     text: str | None = None  # a title, a number (the case's, or its documents'), a person
 
 
-def _instances_query(flt: InstanceFilter) -> Select[tuple[Instance]]:
+def _instances_query(flt: InstanceFilter, viewer: User | None = None) -> Select[tuple[Instance]]:
     query = select(Instance)
     if flt.process:
         query = query.where(Instance.process_key == flt.process)
@@ -159,13 +159,13 @@ def _instances_query(flt: InstanceFilter) -> Select[tuple[Instance]]:
     if flt.outcome:
         query = query.where(Instance.outcome == flt.outcome)
     if flt.person:
-        query = query.where(Instance.started_by_id.in_(_person(flt.person)))
+        query = query.where(Instance.started_by_id.in_(_person(flt.person)), not_(withheld.hidden_where(viewer)))
     if flt.since:
         query = query.where(Instance.created_at >= start_of_day_utc(flt.since))
     if flt.until:
         query = query.where(Instance.created_at < start_of_day_utc(flt.until + timedelta(days=1)))
     if flt.text:
-        query = query.where(_case_search(flt.text, Instance.title))
+        query = query.where(_case_search(flt.text, Instance.title, viewer=viewer))
     return query
 
 
@@ -173,14 +173,15 @@ def all_instances(ctx: Ctx, flt: InstanceFilter, *, after: paging.Key | None = N
                   before: paging.Key | None = None, limit: int = paging.DEFAULT_LIMIT) -> paging.Page[Instance]:
     """A page of every instance, filtered, newest first; auditors only."""
     require_auditor(ctx)
-    return paging.fetch(ctx.session, _instances_query(flt), [NEWEST], after=after, before=before, limit=limit)
+    return paging.fetch(ctx.session, _instances_query(flt, ctx.user), [NEWEST], after=after, before=before,
+                        limit=limit)
 
 
 def readable_instances(ctx: Ctx, flt: InstanceFilter, *, after: paging.Key | None = None,
                        before: paging.Key | None = None,
                        limit: int = paging.DEFAULT_LIMIT) -> paging.Page[Instance]:
     """A page of the instances the user may read (as the instance page decides), filtered, newest first."""
-    query = _instances_query(flt)
+    query = _instances_query(flt, ctx.user)
     readable = readable_filter(ctx.me)
     if readable is not None:
         query = query.where(readable)
@@ -353,7 +354,8 @@ def actor_names(ctx: Ctx, instance: Instance) -> dict[str, str]:
     rows = ctx.session.execute(select(User.username, User.full_name).where(
         or_(User.username.in_(users), User.id.in_(assignees), User.id.in_(absent),
             User.id.in_(delegates)))).all()
-    return {username: name for username, name in rows}
+    secret = withheld.hidden(ctx.user, instance) and instance.started_by.username  # §13.1
+    return {username: name for username, name in rows if username != secret}
 
 
 def documents_by_instance(ctx: Ctx, instance_ids: list[int]) -> dict[int, list[Document]]:

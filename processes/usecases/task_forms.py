@@ -102,6 +102,7 @@ def _submit(ctx: Ctx, task: InboxTask, fields: Mapping[str, list[str]], uploads:
 ACTION = "_action"  # a button that changes the form instead of submitting it: `add:<list>`, `remove:<n>`
 STAGED = "_staged"  # in the values of a refused form: the files received, as staged.Staged with tokens
 SLOTS = "_slots"  # in the values: the number of rows to show for a list of rows (`add:` asked one more)
+ROW_WIDGETS = frozenset({"clause_changes", "rows"})  # the widgets of a list of rows with "Add another row"
 
 
 def _received(ctx: Ctx, task: InboxTask, tokens: Sequence[str], uploads: Sequence[Upload], key: bytes,
@@ -138,7 +139,7 @@ def _form_action(form: Form, action: str, fields: Mapping[str, list[str]],
     if verb == "remove" and arg.isascii() and arg.isdigit() and int(arg) < len(received):
         return [r for i, r in enumerate(received) if i != int(arg)], {}
     prop = form.schema["properties"].get(arg, {})
-    if verb == "add" and prop.get("type") == "array" and form.ui.get(arg, {}).get("ui:widget") == "clause_changes":
+    if verb == "add" and prop.get("type") == "array" and form.ui.get(arg, {}).get("ui:widget") in ROW_WIDGETS:
         shown = (fields.get(f"{SLOTS}.{arg}") or ["0"])[-1]
         count = int(shown) if shown.isascii() and shown.isdigit() and len(shown) < 4 else 0
         return received, {arg: min(count + 1, prop.get("maxItems", 100))}

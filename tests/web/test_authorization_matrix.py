@@ -434,3 +434,332 @@ def test_routing_matrix(client, username):
         response = client.post("/admin/routing/approver_routing", data={"csrf_token": token, "reason": "r",
                                                                         "output-Rule_Finance": "rector"})
         assert response.status_code == 403, (username, "page save", response.status_code)
+
+
+# --- the expert pool (issue 15): everyone logged in reads it; MCD proposes; the rector approves ---
+
+@pytest.fixture
+def pool_world(client, act):
+    """The demo's edition 1, and mcd.specialist's proposal waiting for the rector."""
+    from datetime import timedelta
+
+    from processes.expert_pool.kind import KIND
+    from processes.university_time import today_local
+    from storage.models import utcnow
+
+    act(None, KIND.seed_demo)
+    spec = api_token(client, "mcd.specialist")
+    started = client.post("/api/v1/processes/expert_pool/instances", headers=spec).get_json()
+    term = (today_local(utcnow()) + timedelta(days=90)).isoformat()
+    done = client.post(f"/api/v1/tasks/{started['tasks'][0]['id']}/complete", headers=spec, json={"data": {
+        "changes": [{"action": "add", "person": "employee", "topics": "қабылдау", "languages": ["kk"],
+                     "formats": ["press"], "term_until": term}]}})
+    assert done.status_code == 200, done.get_json()
+    return {"instance": started["id"]}
+
+
+POOL_PROPOSAL_READERS = {"mcd.specialist", "mcd.head", "rector", "auditor", "admin"}
+POOL_STARTERS = {"mcd.specialist", "mcd.head"}
+POOL_OPEN = ("/expert-pool", "/expert-pool?q=%D2%9B%D0%B0%D0%B1%D1%8B%D0%BB%D0%B4%D0%B0%D1%83",
+             "/expert-pool/editions", "/expert-pool/editions/1")
+POOL_API = ("/api/v1/expert-pool", "/api/v1/expert-pool?q=x&limit=1", "/api/v1/expert-pool/editions",
+            "/api/v1/expert-pool/editions/1")
+
+
+def test_expert_pool_anonymous(client, pool_world):
+    for url in POOL_OPEN:
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], url
+    for url in POOL_API:
+        assert client.get(url).status_code == 401, url
+
+
+@pytest.mark.parametrize("username", USERNAMES)
+def test_expert_pool_matrix(client, pool_world, username):
+    i = pool_world["instance"]
+    headers = api_token(client, username)
+    for url in POOL_API:
+        assert client.get(url, headers=headers).status_code == 200, (username, url)
+    response = client.get(f"/api/v1/instances/{i}", headers=headers)
+    assert (response.status_code == 200) == (username in POOL_PROPOSAL_READERS), (username, response.status_code)
+    started = client.post("/api/v1/processes/expert_pool/instances", headers=headers)
+    assert (started.status_code == 201) == (username in POOL_STARTERS), (username, started.status_code)
+    waiting = [t for t in client.get("/api/v1/tasks", headers=headers).get_json() if t["instance_id"] == i]
+    assert bool(waiting) == (username == "rector"), (username, waiting)
+    login(client, username)
+    for url in POOL_OPEN:
+        assert client.get(url).status_code == 200, (username, url)
+    page = client.get(f"/instances/{i}")
+    assert (page.status_code == 200) == (username in POOL_PROPOSAL_READERS), (username, page.status_code)
+    new = client.get("/processes/expert_pool/new")
+    assert (new.status_code == 200) == (username in POOL_STARTERS), (username, new.status_code)
+
+
+# --- units' media contacts (§7.10.4): MCD and auditors read all, a unit's head keeps (and reads) theirs ---
+
+CONTACT = {"name": "Дмитрий Ковалёв", "phone": "+7 714 255 10 21"}
+CONTACT_READERS = {"mcd.head", "mcd.specialist", "auditor"}  # every unit's
+HEADS = {"unit.head": "FE-IS", "mcd.head": "MCD", "rector": "RECTORATE", "dean.engineering": "FE",
+         "amd.head": "AMD"}  # the demo units' heads (seed UNIT_DETAILS)
+
+
+@pytest.fixture
+def contact_world(client):
+    made = client.post("/api/v1/units/FE-IS/media-contacts", headers=api_token(client, "unit.head"), json=CONTACT)
+    assert made.status_code == 201
+    return {"id": made.get_json()["id"]}
+
+
+def test_media_contacts_anonymous(client, contact_world):
+    for url in ("/media-contacts", "/units/FE-IS/media-contacts"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], url
+    for method, url in (("GET", "/api/v1/media-contacts"), ("GET", "/api/v1/units/FE-IS/media-contacts"),
+                        ("POST", "/api/v1/units/FE-IS/media-contacts"),
+                        ("PATCH", f"/api/v1/units/FE-IS/media-contacts/{contact_world['id']}"),
+                        ("DELETE", f"/api/v1/units/FE-IS/media-contacts/{contact_world['id']}")):
+        assert client.open(url, method=method, json=CONTACT).status_code == 401, url
+
+
+@pytest.mark.parametrize("username", USERNAMES)
+def test_media_contacts_matrix(client, contact_world, username):
+    cid = contact_world["id"]
+    headers = api_token(client, username)
+    reads_unit = username in CONTACT_READERS or username == "unit.head"
+    response = client.get("/api/v1/media-contacts", headers=headers)
+    assert (response.status_code == 200) == (username in CONTACT_READERS), (username, "all", response.status_code)
+    if response.status_code != 200:
+        assert response.status_code == 403
+    response = client.get("/api/v1/units/FE-IS/media-contacts", headers=headers)
+    assert response.status_code == (200 if reads_unit else 403), (username, "unit", response.status_code)
+    if username != "unit.head":  # the head's own changes are covered in tests/web/test_media_contacts_pages.py
+        for method, url in (("POST", "/api/v1/units/FE-IS/media-contacts"),
+                            ("PATCH", f"/api/v1/units/FE-IS/media-contacts/{cid}"),
+                            ("DELETE", f"/api/v1/units/FE-IS/media-contacts/{cid}"),
+                            ("POST", f"/api/v1/units/FE-IS/media-contacts/{cid}/confirm")):
+            response = client.open(url, method=method, headers=headers, json=CONTACT)
+            assert response.status_code == 403, (username, method, url, response.status_code)
+    login(client, username)
+    token = csrf_from(client.get("/inbox").get_data(as_text=True))
+    index = client.get("/media-contacts")
+    expected = 200 if username in CONTACT_READERS else (302 if username in HEADS else 403)
+    assert index.status_code == expected, (username, "index", index.status_code)
+    page = client.get("/units/FE-IS/media-contacts")
+    assert page.status_code == (200 if reads_unit else 403), (username, "page", page.status_code)
+    if username != "unit.head":
+        posted = client.post("/units/FE-IS/media-contacts", data={"csrf_token": token, **CONTACT})
+        assert posted.status_code == 403, (username, "page add", posted.status_code)
+        removed = client.post(f"/units/FE-IS/media-contacts/{cid}/remove", data={"csrf_token": token})
+        assert removed.status_code == 403, (username, "page remove", removed.status_code)
+
+
+# --- event pre-notification (§7.4, §7.6): the unit's notice, read by MCD; a unit sees its own on the calendar ---
+
+@pytest.fixture
+def event_world(client):
+    """employee's notice of an event in 10 days, waiting for MCD's decision."""
+    from datetime import timedelta
+
+    from processes.university_time import local
+    from storage.models import utcnow
+
+    emp = api_token(client, "employee")
+    started = client.post("/api/v1/processes/event_notice/instances", headers=emp).get_json()
+    starts = local(utcnow() + timedelta(days=10)).strftime("%Y-%m-%dT10:00")
+    done = client.post(f"/api/v1/tasks/{started['tasks'][0]['id']}/complete", headers=emp, json={"data": {
+        "unit": "FE-IS", "title": "Ашық есік күні", "event_kind": "open_day", "starts_at": starts,
+        "place": "Акт залы", "organiser": "АЖ кафедрасы", "audiences": ["applicants"], "requests": ["photo"]}})
+    assert done.status_code == 200, done.get_json()
+    return {"instance": started["id"], "month": starts[:7]}
+
+
+EVENT_READERS = {"employee", "mcd.head", "mcd.specialist", "auditor", "admin"}
+EVENT_STARTERS = {u[0] for u in USERS if {"employee", "unit_head"} & set(u[3])}
+EVENT_CALENDAR = {u[0] for u in USERS if u[4] is not None} | {"auditor"}  # MCD, auditors, anyone with a unit
+
+
+def test_event_notice_anonymous(client, event_world):
+    response = client.get("/event-notices")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("username", USERNAMES)
+def test_event_notice_matrix(client, event_world, username):
+    i, month = event_world["instance"], event_world["month"]
+    headers = api_token(client, username)
+    for url in (f"/api/v1/instances/{i}", f"/api/v1/instances/{i}/events"):
+        response = client.get(url, headers=headers)
+        assert (response.status_code == 200) == (username in EVENT_READERS), (username, url, response.status_code)
+    waiting = [t for t in client.get("/api/v1/tasks", headers=headers).get_json() if t["instance_id"] == i]
+    assert bool(waiting) == (username == "mcd.specialist"), (username, waiting)
+    task = client.get(f"/api/v1/instances/{i}", headers=api_token(client, "auditor")).get_json()["tasks"]
+    decide = next(t["id"] for t in task if t["name"] == "Task_Decide")
+    if username not in ("mcd.specialist", "mcd.head"):
+        response = client.post(f"/api/v1/tasks/{decide}/complete", headers=headers,
+                               json={"data": {"decision": "decline", "comment": "x"}})
+        assert response.status_code in (403, 404), (username, "decide", response.status_code)
+    login(client, username)
+    page = client.get(f"/instances/{i}")
+    assert (page.status_code == 200) == (username in EVENT_READERS), (username, page.status_code)
+    new = client.get("/processes/event_notice/new")
+    assert (new.status_code == 200) == (username in EVENT_STARTERS), (username, new.status_code)
+    listed = client.get("/api/v1/event-notices", headers=headers)
+    assert (listed.status_code == 200) == (username in EVENT_CALENDAR), (username, "api", listed.status_code)
+    if listed.status_code == 200:
+        seen = [r["instance_id"] for r in listed.get_json()]
+        assert (i in seen) == (username in {"employee", "employee2", "unit.head"}), (username, seen)
+    cal = client.get(f"/event-notices?month={month}")
+    assert (cal.status_code == 200) == (username in EVENT_CALENDAR), (username, cal.status_code)
+    if cal.status_code != 200:
+        assert cal.status_code == 403
+    else:
+        # MCD sees accepted events only (none yet); the unit's own people see their notice; other units nothing
+        shown = "Ашық есік күні" in cal.get_data(as_text=True)
+        assert shown == (username in {"employee", "employee2", "unit.head"}), (username, shown)
+
+
+# --- violation reports (§1.6, §13.1–13.3): any employee reports; the head of MCD and auditors read the register and
+# learn who reported; a unit asked to explain reads the case but not the reporter; the administrator neither ---
+
+@pytest.fixture
+def violation_world(client):
+    """employee2's report; the head of MCD asked FE-IS (unit.head) to explain by the end of today."""
+    from processes.university_time import today_local
+    from storage.models import utcnow
+
+    rep, head = api_token(client, "employee2"), api_token(client, "mcd.head")
+    started = client.post("/api/v1/processes/violation_report/instances", headers=rep).get_json()
+    done = client.post(f"/api/v1/tasks/{started['tasks'][0]['id']}/complete", headers=rep, json={"data": {
+        "what_happened": "Хаттама жарияланды", "happened_on": "2026-01-05", "clause": "13.1"}})
+    assert done.status_code == 200, done.get_json()
+    assess = next(t["id"] for t in client.get("/api/v1/tasks", headers=head).get_json()
+                  if t["instance_id"] == started["id"])
+    asked = client.post(f"/api/v1/tasks/{assess}/complete", headers=head, json={"data": {
+        "assessment": "ask_units", "question": "Why?",
+        "units": [{"unit": "FE-IS", "due_on": today_local(utcnow()).isoformat()}]}})
+    assert asked.status_code == 200, asked.get_json()
+    return {"instance": started["id"]}
+
+
+VIOLATION_READERS = {"employee2", "mcd.head", "auditor", "admin", "unit.head"}
+VIOLATION_SEE_REPORTER = {"employee2", "mcd.head", "auditor"}
+VIOLATION_REGISTER = {"mcd.head", "auditor"}
+VIOLATION_STARTERS = {u[0] for u in USERS if "employee" in u[3]}
+
+
+def test_violation_report_anonymous(client, violation_world):
+    for url in ("/violation-reports", "/violation-reports.csv"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    for url in ("/api/v1/violation-reports", "/api/v1/violation-reports/counts"):
+        assert client.get(url).status_code == 401
+
+
+@pytest.mark.parametrize("username", USERNAMES)
+def test_violation_report_matrix(client, violation_world, username):
+    i = violation_world["instance"]
+    headers = api_token(client, username)
+    for url in (f"/api/v1/instances/{i}", f"/api/v1/instances/{i}/events"):
+        response = client.get(url, headers=headers)
+        assert (response.status_code == 200) == (username in VIOLATION_READERS), (username, url, response.status_code)
+    seen = client.get(f"/api/v1/instances/{i}", headers=headers)
+    if seen.status_code == 200:
+        expected = "employee2" if username in VIOLATION_SEE_REPORTER else "~withheld"
+        assert seen.get_json()["started_by"] == expected, username
+    waiting = [t for t in client.get("/api/v1/tasks", headers=headers).get_json() if t["instance_id"] == i]
+    assert bool(waiting) == (username == "unit.head"), (username, waiting)
+    tasks = client.get(f"/api/v1/instances/{i}", headers=api_token(client, "auditor")).get_json()["tasks"]
+    explain = next(t["id"] for t in tasks if t["name"] == "Task_Explain")
+    if username != "unit.head":
+        response = client.post(f"/api/v1/tasks/{explain}/complete", headers=headers,
+                               json={"data": {"explanation": "x"}})
+        assert response.status_code in (403, 404), (username, "explain", response.status_code)
+    for url in ("/api/v1/violation-reports", "/api/v1/violation-reports/counts"):
+        response = client.get(url, headers=headers)
+        assert (response.status_code == 200) == (username in VIOLATION_REGISTER), (username, url, response.status_code)
+    login(client, username)
+    page = client.get(f"/instances/{i}")
+    assert (page.status_code == 200) == (username in VIOLATION_READERS), (username, page.status_code)
+    new = client.get("/processes/violation_report/new")
+    assert (new.status_code == 200) == (username in VIOLATION_STARTERS), (username, new.status_code)
+    for url in ("/violation-reports", "/violation-reports.csv"):
+        response = client.get(url)
+        assert (response.status_code == 200) == (username in VIOLATION_REGISTER), (username, url, response.status_code)
+
+
+# --- plans and regulations the rector approves (§7.1): MCD drafts, the rector decides; MCD, management and
+# auditors read the plans; only MCD marks an item done ---
+
+@pytest.fixture
+def plan_world(client):
+    """Version 1 of the PR plan in force, and mcd.specialist's next draft waiting for the rector."""
+    spec, rector = api_token(client, "mcd.specialist"), api_token(client, "rector")
+    data = {"kind": "pr_plan", "title": "PR plan", "period_start": "2026-01-01", "period_end": "2030-12-31",
+            "items": [{"occasion": "Open day", "month": "2027-03", "channel": "website", "unit": "MCD"}]}
+
+    def drafted():
+        started = client.post("/api/v1/processes/plan_approval/instances", headers=spec).get_json()
+        done = client.post(f"/api/v1/tasks/{started['tasks'][0]['id']}/complete", headers=spec, json={"data": data})
+        assert done.status_code == 200, done.get_json()
+        task = next(t for t in client.get("/api/v1/tasks", headers=rector).get_json()
+                    if t["instance_id"] == started["id"])
+        return started["id"], task["id"]
+
+    first, task = drafted()
+    assert client.post(f"/api/v1/tasks/{task}/complete", headers=rector,
+                       json={"data": {"decision": "approve"}}).status_code == 200
+    waiting, _ = drafted()
+    return {"instance": waiting}
+
+
+PLAN_READERS = {"mcd.specialist", "mcd.head", "rector", "vr.finance", "vr.academic", "auditor", "admin"}
+PLAN_STARTERS = {"mcd.specialist", "mcd.head"}
+PLAN_MARKERS = {"mcd.specialist", "mcd.head"}
+PLAN_PAGES = ("/plans", "/plans?kind=website_regulation", "/plans?kind=pr_plan&from=1&to=1")
+PLAN_API = ("/api/v1/plans/pr_plan/versions", "/api/v1/plans/pr_plan/versions/1", "/api/v1/plans/pr_plan/current",
+            "/api/v1/plans/pr_plan/compare")
+
+
+def _plan_mark_url(prefix=""):
+    from processes.plan_approval.plans import item_key
+
+    return f"{prefix}/plans/pr_plan/1/items/{item_key('Open day')}/done"
+
+
+def test_plans_anonymous(client, plan_world):
+    for url in PLAN_PAGES:
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], url
+    for url in PLAN_API:
+        assert client.get(url).status_code == 401, url
+    assert client.post(_plan_mark_url("/api/v1").replace("/plans/pr_plan/1/", "/plans/pr_plan/versions/1/"),
+                       json={"done_on": "2026-01-02"}).status_code == 401
+
+
+@pytest.mark.parametrize("username", USERNAMES)
+def test_plans_matrix(client, plan_world, username):
+    i = plan_world["instance"]
+    headers = api_token(client, username)
+    reader = username in PLAN_READERS
+    for url in PLAN_API:
+        assert (client.get(url, headers=headers).status_code == 200) == reader, (username, url)
+    response = client.get(f"/api/v1/instances/{i}", headers=headers)
+    assert (response.status_code == 200) == reader, (username, response.status_code)
+    started = client.post("/api/v1/processes/plan_approval/instances", headers=headers)
+    assert (started.status_code == 201) == (username in PLAN_STARTERS), (username, started.status_code)
+    waiting = [t for t in client.get("/api/v1/tasks", headers=headers).get_json() if t["instance_id"] == i]
+    assert bool(waiting) == (username == "rector"), (username, waiting)
+    api_mark = _plan_mark_url("/api/v1").replace("/plans/pr_plan/1/", "/plans/pr_plan/versions/1/")
+    marked = client.post(api_mark, headers=headers, json={"done_on": "2026-01-02"})
+    assert (marked.status_code == 201) == (username in PLAN_MARKERS), (username, marked.status_code)
+    login(client, username)
+    for url in PLAN_PAGES:
+        assert (client.get(url).status_code == 200) == reader, (username, url)
+    page = client.get(f"/instances/{i}")
+    assert (page.status_code == 200) == reader, (username, page.status_code)
+    new = client.get("/processes/plan_approval/new")
+    assert (new.status_code == 200) == (username in PLAN_STARTERS), (username, new.status_code)
+    token = csrf_from(client.get("/inbox").get_data(as_text=True))
+    posted = client.post(_plan_mark_url(), data={"csrf_token": token, "done_on": "2026-01-02"})
+    assert (posted.status_code == 303) == (username in PLAN_MARKERS), (username, posted.status_code)
+    assert posted.status_code < 500

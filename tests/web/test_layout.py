@@ -160,3 +160,32 @@ def _full_name(factory, username: str) -> str:
 
     with factory() as s:
         return s.execute(select(User.full_name).where(User.username == username)).scalar_one()
+
+
+@pytest.mark.parametrize("user, landing, sub", [
+    ("mcd.head", "/media-inquiries", ["/media-inquiries", "/event-notices", "/expert-pool", "/media-contacts"]),
+    ("unit.head", "/event-notices", ["/event-notices", "/expert-pool", "/media-contacts"]),
+    ("employee", "/event-notices", ["/event-notices", "/expert-pool"]),
+    ("rector", "/media-inquiries", ["/media-inquiries", "/event-notices", "/expert-pool"]),
+])
+def test_the_media_pages_are_one_menu_item_with_a_sub_menu(client, user, landing, sub):
+    """The media pages (issue 15, 16) are one main-menu item, "Media", leading to the first the user may see;
+    each of them shows the others the user may see as a sub-menu, the current one marked."""
+    doc = _page(client, user, "/inbox", "kk")
+    (media,) = doc.xpath("//ul[contains(@class, 'nav-list')]//a[normalize-space(text())='БАҚ']")
+    assert media.get("href") == landing
+    for path in sub:
+        # a unit head's contacts page is their unit's
+        page = _page(client, user, "/units/FE-IS/media-contacts" if (user, path) == ("unit.head", "/media-contacts")
+                     else path, "kk")
+        assert page.xpath("//nav[contains(@class, 'section-nav')]//a/@href") == sub, path
+        assert page.xpath("//nav[contains(@class, 'section-nav')]//a[@aria-current='page']/@href") == [path]
+        assert page.xpath("//ul[contains(@class, 'nav-list')]//a[@aria-current='page']/@href") == [landing]
+
+
+def test_the_registers_are_one_menu_item(client):
+    doc = _page(client, "rector", "/inbox", "ru")
+    (registers,) = doc.xpath("//ul[contains(@class, 'nav-list')]//a[normalize-space(text())='Реестры']")
+    assert registers.get("href") == "/requests"
+    assert _page(client, "rector", "/archive").xpath("//nav[contains(@class, 'section-nav')]//a/@href") == [
+        "/requests", "/archive", "/plans"]

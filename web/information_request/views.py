@@ -20,7 +20,7 @@ from web.process_pages import NavItem
 from web.unit_of_work import ctx, date_arg, streamed
 
 bp = Blueprint("requests", __name__)
-NAV = [NavItem("requests.page", N_("Requests register"), register.READERS, order=30)]
+NAV = [NavItem("requests.page", N_("Requests register"), register.READERS, order=11, group="registers")]
 
 
 def _filter() -> register.RegisterFilter:

@@ -12,7 +12,7 @@ from web.process_pages import NavItem
 from web.unit_of_work import ctx, date_arg
 
 bp = Blueprint("material_signoff", __name__)
-NAV = [NavItem("material_signoff.archive_list", N_("Archive"), archive.READERS, order=10)]
+NAV = [NavItem("material_signoff.archive_list", N_("Archive"), archive.READERS, order=12, group="registers")]
 
 
 @bp.get("/archive")

@@ -58,8 +58,10 @@
     renumber(row, list, index - 1, index);
     row.classList.remove("check-item-has-error");
     row.querySelectorAll(".field-error").forEach(function (el) { el.remove(); });
-    row.querySelectorAll("input, textarea").forEach(function (el) {
-      el.value = "";
+    row.querySelectorAll("input, textarea, select").forEach(function (el) {
+      if (el.type === "checkbox" || el.type === "radio") { el.checked = false; }  // keeps its value
+      else if (el.tagName === "SELECT") { el.selectedIndex = 0; }
+      else { el.value = ""; }
       el.removeAttribute("aria-invalid");
       el.removeAttribute("data-counter-wired");
       var described = (el.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
@@ -74,7 +76,7 @@
     var slots = group.querySelector("[data-slots]");
     if (slots) { slots.value = String(index + 1); }
     row.querySelectorAll("[data-limit-for]").forEach(wireCounter);
-    var first = row.querySelector("input, textarea");
+    var first = row.querySelector("input, textarea, select");
     if (first) { first.focus(); }
   }
 
@@ -94,7 +96,18 @@
     if (remove) { event.preventDefault(); removeReceived(remove); }
   });
 
-  function start() { document.querySelectorAll("[data-limit-for]").forEach(wireCounter); }
+  // On a phone a sub-menu is one scrolling line: bring its current item into view (the line only, never the page).
+  function showCurrentTab(nav) {
+    var current = nav.querySelector("a[aria-current=page]");
+    if (current && nav.scrollWidth > nav.clientWidth) {
+      nav.scrollLeft = Math.max(0, current.offsetLeft - nav.offsetLeft - 16);
+    }
+  }
+
+  function start() {
+    document.querySelectorAll("[data-limit-for]").forEach(wireCounter);
+    document.querySelectorAll("nav.subnav").forEach(showCurrentTab);
+  }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }
   else { start(); }
 }());

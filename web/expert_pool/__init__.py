@@ -1,0 +1,1 @@
+"""The expert pool\x27s pages and JSON API."""
