@@ -1,0 +1,1 @@
+"""The violation report's own pages: the register of violation reports (page, CSV, JSON)."""
