@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 
+from processes import catalog
 from processes.university_time import local
 from storage.models import utcnow
 from tests import samples
@@ -55,7 +56,7 @@ def test_information_request_walkthrough_in_kazakh_and_russian(e2e_browser, keli
         # 21. The log-in page names every process, this one among them, in Kazakh.
         page.goto("/login")
         expect(page.locator("html")).to_have_attribute("lang", "kk")
-        expect(page.locator(".login-process")).to_have_count(4)
+        expect(page.locator(".login-process")).to_have_count(len(catalog.kinds()))
         expect(page.locator(".login-process[data-process=information_request] .login-process-title")
                ).to_have_text("Ақпаратқа жазбаша сұрау салу")
 

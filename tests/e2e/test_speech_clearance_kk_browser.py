@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from processes import catalog
 from tests import samples
 from tests.e2e.helpers import INSTANCE_URL, log_out, pdf_to_text
 from tests.e2e.walkthrough import (
@@ -48,7 +49,7 @@ def test_speech_clearance_walkthrough_in_kazakh_then_russian(kelisim_server, e2e
         page.goto("/login")
         choose_language(page, "kk")
         processes = page.locator("li.login-process")
-        expect(processes).to_have_count(4)
+        expect(processes).to_have_count(len(catalog.kinds()))
         expect(processes.first.locator(".login-process-title")).to_have_text("Сөз сөйлеу мәтінін келісу")
         expect(page.locator(".login-processes")).to_contain_text("Сыртқы материалдарды келісу")
 
