@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, not_, or_, select, union
 
 from forms.validate import N_
-from processes.catalog import clerical_keys
+from processes.catalog import clerical_keys, kind_of
 from processes.university_time import start_of_day_utc
 from processes.usecases import paging, withheld
 from processes.usecases.access import readable_filter, reads_everything, visible_tasks_filter
@@ -200,8 +200,19 @@ def verify_audit_trail(ctx: Ctx) -> audit.VerifyResult:
 
 
 def timeline(ctx: Ctx, instance: Instance) -> list[audit.Entry]:
-    """The instance's audit entries, oldest first; a damaged one is marked, not interpreted."""
-    return audit.entries(ctx.session, AuditEvent.instance_id == instance.id)
+    """The instance's audit entries, oldest first; a damaged one is marked, not interpreted.
+
+    The starter of a case whose kind withholds them (a violation report's reporter, §13.1) follows its steps
+    and their times, but reads only what they wrote themselves: what others wrote (a unit's explanation, the
+    findings) is left out of their timeline, as the case's details leave it out."""
+    entries = audit.entries(ctx.session, AuditEvent.instance_id == instance.id)
+    user = ctx.user
+    if user is None or user.id != instance.started_by_id or not withheld.withholds(instance):
+        return entries
+    kind = kind_of(instance.process_key)
+    if user.role_names & withheld.seers(kind):
+        return entries
+    return [e if e.actor == withheld.WITHHELD else replace(e, data={}, comment=None) for e in entries]
 
 
 def versions(ctx: Ctx, instance: Instance) -> list[ContentVersion]:

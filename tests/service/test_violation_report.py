@@ -259,3 +259,24 @@ def test_no_e_mail_to_anyone_else_names_the_reporter(act, factory, services, smt
     with factory() as s:
         assert not [e for e in s.execute(select(AuditEvent).where(AuditEvent.action == "mail_sent")).scalars()
                     if e.data.get("to") == address]
+
+
+def test_the_reporter_follows_the_steps_but_not_what_others_wrote(act, factory):
+    iid = filed(act)
+    act("mcd.head", instances.complete_task, task_of(act, "mcd.head", iid, "Task_Assess").id,
+        {"assessment": "ask_units", "units": [{"unit": "FE-IS", "due_on": "2026-11-09"}],
+         "question": "Who published the minutes?"})
+    act("unit.head", instances.complete_task, task_of(act, "unit.head", iid, "Task_Explain").id,
+        {"explanation": "A lecturer posted it by mistake."})
+
+    def timeline_of(username):
+        return act(username, lambda c: queries.timeline(c, c.session.get(Instance, iid)))
+
+    text = repr([(e.data, e.comment) for e in timeline_of(REPORTER)])
+    assert "A lecturer posted it by mistake." not in text and "Who published the minutes?" not in text
+    mine = [e for e in timeline_of(REPORTER) if e.actor == withheld.WITHHELD and e.action == "task_completed"]
+    assert mine and mine[0].data  # their own report, as they filed it
+    steps = [e.action for e in timeline_of(REPORTER)]
+    assert steps == [e.action for e in timeline_of("mcd.head")]  # every step, with its time
+    for seer in ("mcd.head", "auditor"):
+        assert "A lecturer posted it by mistake." in repr([e.data for e in timeline_of(seer)])
