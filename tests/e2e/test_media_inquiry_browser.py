@@ -14,7 +14,13 @@ import hashlib
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import pytest
 
@@ -51,19 +57,37 @@ def served_at(data_dir, port: int, minutes: int, log_path):
     env = _server_env(data_dir, base_url)
     server = KelisimServer(base_url=base_url, data_dir=data_dir, env=env, log_path=log_path)
     with open(log_path, "ab") as log:
+        # faketime runs the server as its child: both in a session of their own, stopped together
         proc = subprocess.Popen([FAKETIME, "-f", f"+{minutes}m", *_kelisim_command(), "serve", "--host",
                                  "127.0.0.1", "--port", str(port), "--no-worker"], env=env, cwd=ROOT, stdout=log,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         try:
             _wait_healthy(f"{base_url}/healthz", proc, server)
+            now = urllib.request.urlopen(f"{base_url}/healthz", timeout=5).headers.get("Date")
+            shown = parsedate_to_datetime(now) if now else None
+            expected = datetime.now(UTC) + timedelta(minutes=minutes)
+            assert shown is not None and abs(shown - expected) < timedelta(minutes=2), (now, expected)  # its clock
             yield server
         finally:
-            proc.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
+            _wait_port_free(port)
+
+
+def _wait_port_free(port: int) -> None:
+    """Until nothing listens on the port any more (the next moment's server takes it)."""
+    for _ in range(100):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) != 0:
+                return
+        time.sleep(0.1)
+    pytest.fail(f"a server still listens on port {port}", pytrace=False)
 
 
 def worker_at(server: KelisimServer, minutes: int) -> None:
