@@ -11,7 +11,7 @@ transactions: MCD's calendar and the unit's list read it.
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, true
@@ -19,11 +19,12 @@ from sqlalchemy import select, true
 from forms.validate import N_, Message
 from processes.engine import FiredTimer, Run, UserTask
 from processes.event_notice.labels import LABELS
-from processes.university_time import UNIVERSITY_TZ, end_of_day_utc, local, local_date, today_local
+from processes.university_time import end_of_day_utc, local, local_date, today_local
 from processes.usecases import notifications
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Conflict, Forbidden, Invalid
 from processes.usecases.kinds import ProcessKind
+from processes.usecases.moments import parse_moment
 from processes.usecases.routing import holders
 from storage import accounts, audit
 from storage.models import EventNotice, InboxTask, Instance, Unit, User
@@ -38,7 +39,6 @@ CLAUSES = {"Task_Notify": "§7.4", "Task_Details": "§7.4", "Task_AcceptLate": "
 # the notice's status on the calendar, by the instance's outcome
 FINAL_STATUS = {"covered": "covered", "declined": "declined", "not_accepted": "not_accepted",
                 "withdrawn": "withdrawn", "cancelled": "cancelled"}
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 NOTICE_FIELDS = ("title", "event_kind", "place", "organiser", "audiences", "guests", "media", "requests",
                  "site_languages", "description")
 
@@ -219,22 +219,6 @@ def _belongs(user: User, unit: Unit) -> bool:
     """A user notifies for their own unit, or for the faculty their department belongs to."""
     own = user.unit
     return own is not None and (own.id == unit.id or own.parent_id == unit.id)
-
-
-def parse_moment(value: Any, field: str, errors: dict[str, Message]) -> datetime | None:
-    """An ISO date-time; one without a zone is university time (Asia/Almaty)."""
-    try:
-        moment = datetime.fromisoformat(str(value).strip())
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UNIVERSITY_TZ)
-        moment = moment.astimezone(UTC)
-    except (ValueError, OverflowError):
-        errors[field] = Message(N_("Not a valid date and time."))
-        return None
-    if moment < EARLIEST or moment.year > 9000:
-        errors[field] = Message(N_("Not a valid date and time."))
-        return None
-    return moment
 
 
 def _notice(ctx: Ctx, instance: Instance, task: InboxTask, data: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -22,11 +22,12 @@ from forms.validate import N_, Message
 from processes.engine import FiredTimer, Run, UserTask
 from processes.media_inquiry import clock
 from processes.media_inquiry.labels import LABELS
-from processes.university_time import UNIVERSITY_TZ, local, local_date
+from processes.university_time import local, local_date
 from processes.usecases import files, mail, notifications, numbering, queries
 from processes.usecases.context import Ctx, Settings
 from processes.usecases.errors import Conflict, Forbidden, Invalid, denied
 from processes.usecases.kinds import ProcessKind
+from processes.usecases.moments import parse_moment
 from processes.usecases.routing import PUBLIC_PERSON, holders
 from processes.usecases.units import head_of
 from storage import accounts, audit
@@ -55,7 +56,6 @@ READERS = frozenset({MCD_HEAD, SPECIALIST, "rector"})  # and auditors, who read 
 CLAUSES = {"Task_Register": "§10.2", "Task_Route": "§3.8", "Task_Answer": "§7.10.3", "Task_Redirect": "§7.10.1",
            "Task_Consolidate": "§10.3", "Task_Clear": "§3.8", "Task_Release": "§10.2"}
 REMINDERS = {"Timer_RemindHalf": "half", "Timer_RemindSoon": "soon"}
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST_TERM = timedelta(days=90)  # a stated term further than this is a typing mistake
 MIN_WORD = 4
 _NUMBERING = re.compile(r"^\s*(?:\d{1,3}\s*[.)]|[-•*–])\s*")
@@ -542,26 +542,6 @@ def _check_units(ctx: Ctx, rows: list[Any], now: datetime, errors: dict[str, Mes
                 continue
         checked.append((unit, urgency, term))
     return checked
-
-
-def parse_moment(value: Any, field: str, errors: dict[str, Message]) -> datetime | None:
-    """An ISO date-time; one without a zone is university time (Asia/Almaty)."""
-    try:
-        moment = datetime.fromisoformat(str(value).strip())
-    except ValueError:
-        errors[field] = Message(N_("Not a valid date and time."))
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UNIVERSITY_TZ)
-    try:
-        moment = moment.astimezone(UTC)
-    except OverflowError:
-        errors[field] = Message(N_("Not a valid date and time."))
-        return None
-    if moment < EARLIEST or moment.year > 9000:
-        errors[field] = Message(N_("Not a valid date and time."))
-        return None
-    return moment
 
 
 def split_questions(text: Any) -> list[str]:
