@@ -70,6 +70,8 @@ class EventNoticeKind(ProcessKind):
         if task.name == "Task_AcceptLate":
             data["comment"] = data["comment"].strip()
             data["late_decision"] = data.pop("decision")
+            if data["late_decision"] == "accept_late":  # now it waits for MCD's decision (§7.6)
+                notice_of(ctx, instance).status = "submitted"
             return data
         if task.name == "Task_Decide":
             return _decide(ctx, instance, data)
@@ -258,7 +260,9 @@ def _notice(ctx: Ctx, instance: Instance, task: InboxTask, data: dict[str, Any])
         ahead = (local_date(starts) - today_local(now)).days
         row.late = ahead < days
         data["late"], data["late_rule_days"] = row.late, days
-    row.unit_id, row.starts_at, row.ends_at, row.status = unit.id, starts, ends, "submitted"
+    # a late notice first waits for the head of MCD's acceptance (§7.4); details given later go back to MCD
+    status = "late" if task.name == "Task_Notify" and row.late else "submitted"
+    row.unit_id, row.starts_at, row.ends_at, row.status = unit.id, starts, ends, status
     row.title, row.event_kind, row.place, row.organiser = data["title"], data["event_kind"], data["place"], \
         data["organiser"]
     row.audiences, row.requests, row.site_languages = list(data["audiences"]), list(requests), \

@@ -78,7 +78,8 @@ VALUES = {
     "channels": {"website": N_("Website"), "social_networks": N_("Social networks"), "messengers": N_("Messengers"),
                  "mass_media": N_("Mass media"), "print": N_("Print"), "other": N_("Other")},
     "late_decision": {"accept_late": N_("Accept for MCD's decision"), "decline": N_("Decline")},
-    "status": {"submitted": N_("Awaiting MCD's decision"), "details": N_("Details asked"),
+    "status": {"late": N_("Late: awaiting the head of MCD's acceptance"),
+               "submitted": N_("Awaiting MCD's decision"), "details": N_("Details asked"),
                "accepted": N_("Accepted"), "declined": N_("Declined"), "not_accepted": N_("Late notice not accepted"),
                "covered": N_("Coverage recorded"), "withdrawn": N_("Withdrawn"), "cancelled": N_("Cancelled")},
 }

@@ -7,6 +7,7 @@ Who reported is withheld (`withholds_starter`): only the reporter, the head of M
 """
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ from processes.usecases.kinds import ProcessKind
 from processes.usecases.routing import holders
 from processes.usecases.units import head_of
 from processes.violation_report.labels import LABELS
-from storage import audit
+from storage import accounts, audit
 from storage.models import (
     AuditEvent,
     InboxTask,
@@ -174,6 +175,40 @@ class ViolationReportKind(ProcessKind):
     def audit_view(self, task_name: str, data: dict[str, Any]) -> dict[str, Any]:
         """Only what the person gave: not the engine's working data (the units' branches)."""
         return {k: v for k, v in data.items() if k not in ("asks", "ask")}
+
+    def seed_demo(self, ctx: Ctx) -> str | None:
+        """Two reports (once): one awaiting the head of MCD's assessment; in the other he has asked the demo
+        department for an explanation, due in a week (its head has the task)."""
+        if ctx.session.execute(select(ViolationReport.id).limit(1)).first() is not None:
+            return None
+        from processes.usecases import instances
+
+        def as_(username: str) -> Ctx:
+            user = accounts.find_user(ctx.session, username)
+            assert user is not None, username
+            return dataclasses.replace(ctx, user=user)
+
+        today = local_date(ctx.now())
+
+        def file(username: str, **values: Any) -> Instance:
+            c = as_(username)
+            instance = instances.start_instance(c, KEY)
+            task = instances.ready_tasks(c, instance)[0]
+            instances.complete_task(c, task.id, {"happened_on": (today - timedelta(days=2)).isoformat()} | values)
+            return instance
+
+        file("employee", what_happened="Кафедраның ішкі хаттамасының жобасы МКБ келісімінсіз ашық Telegram арнасында "
+                                       "жарияланды.", published_where="Telegram", links="https://t.me/kineu_demo/41",
+             clause="13.1")
+        asked = file("employee2", what_happened="Университеттің жаңа логотипі бар жарнама макеті брендбук талаптарын "
+                                                "сақтамай әлеуметтік желіде жарияланды.",
+                     published_where="Instagram", links="https://instagram.com/p/kineu_demo", clause="6.4")
+        head = as_("mcd.head")
+        assess = instances.ready_tasks(head, asked, mine_only=False)[0]
+        instances.complete_task(head, assess.id, {
+            "assessment": "ask_units", "question": "Макет кімнің тапсырмасымен және кіммен келісіліп жарияланды?",
+            "units": [{"unit": "FE-IS", "due_on": (today + timedelta(days=7)).isoformat()}]})
+        return "violation reports: 2 (one awaiting assessment, one awaiting the department's explanation)"
 
     def confirmation(self, ctx: Ctx, instance: Instance, task: InboxTask, data: dict[str, Any]) -> Message | None:
         if task.name == "Task_Assess" and data.get("assessment") == "no_breach":

@@ -34,6 +34,15 @@ def test_the_pr_plan_is_drafted_returned_approved_and_followed(kelisim_server, e
     form = page.locator("form.task-form")
     expect(form.locator("input[name=kind][value=pr_plan]")).to_be_checked()
     expect(form.locator("#field-items-0-occasion")).not_to_have_value("")
+    # the form shows the fields of the chosen kind only: a regulation's text, or a plan's period and items
+    expect(form.locator("#field-text")).to_be_hidden()
+    form.locator("input[name=kind][value=website_regulation]").check()
+    expect(form.locator("#field-text")).to_be_visible()
+    expect(form.locator("#field-items-0-occasion")).to_be_hidden()
+    expect(form.locator("#field-period_start")).to_be_hidden()
+    form.locator("input[name=kind][value=pr_plan]").check()
+    expect(form.locator("#field-text")).to_be_hidden()
+    expect(form.locator("#field-items-0-occasion")).to_be_visible()
     form.locator("#field-title").fill(TITLE)
     form.locator("#field-items-5-occasion").fill(OCCASION)
     form.locator("#field-items-5-month").fill("1999-01")  # outside the period: refused, nothing saved

@@ -165,8 +165,10 @@ def test_five_days_ahead_is_on_time_and_the_rule_is_the_material_sign_off_settin
 
 def test_the_late_notice_accepted_goes_to_mcd(act, factory):
     iid = notified(act, starts_at="2026-12-03T10:00", ends_at="")
+    assert row_of(factory, iid).status == "late"  # the badge: waiting for the head of MCD, not for MCD's decision
     act("mcd.head", instances.complete_task, task_of(act, "mcd.head", iid, "Task_AcceptLate").id,
         {"decision": "accept_late", "comment": "Ректордың кездесуі"})
+    assert row_of(factory, iid).status == "submitted"
     assert task_of(act, "mcd.specialist", iid, "Task_Decide")
     (done,) = [e for e in events(factory, iid, "task_completed") if e.task == "Task_AcceptLate"]
     assert done.clause == "§7.4" and done.data["decision"] == "accept_late"
@@ -282,5 +284,5 @@ def test_the_demo_notices_are_seeded_once(act, factory):
     with factory() as s:
         rows = {r.title: (r.status, r.late) for r in s.execute(select(EventNotice)).scalars()}
     assert rows == {"«Цифрлық экономика» ғылыми-практикалық конференциясы": ("accepted", False),
-                    "Ашық есік күні": ("submitted", False), "IT-компаниялармен дөңгелек үстел": ("submitted", True)}
+                    "Ашық есік күні": ("submitted", False), "IT-компаниялармен дөңгелек үстел": ("late", True)}
     assert act("mcd.head", calendar.month_calendar, calendar.Month(2026, 12)).count == 1

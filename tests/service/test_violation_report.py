@@ -280,3 +280,16 @@ def test_the_reporter_follows_the_steps_but_not_what_others_wrote(act, factory):
     assert steps == [e.action for e in timeline_of("mcd.head")]  # every step, with its time
     for seer in ("mcd.head", "auditor"):
         assert "A lecturer posted it by mistake." in repr([e.data for e in timeline_of(seer)])
+
+
+def test_the_demo_reports_are_seeded_once(act, factory):
+    from processes.violation_report.kind import KIND
+
+    assert "2" in act(None, KIND.seed_demo)
+    assert act(None, KIND.seed_demo) is None
+    with factory() as s:
+        rows = sorted((r.clause, r.assessment, [a["status"] for a in r.asks])
+                      for r in s.execute(select(ViolationReport)).scalars())
+    assert rows == [("13.1", None, []), ("6.4", None, ["open"])]
+    (explain,) = act("unit.head", lambda c: [t for t in queries.inbox(c) if t.name == "Task_Explain"])
+    assert explain.due_at is not None

@@ -149,6 +149,8 @@ def test_the_instance_page_shows_the_draft_and_the_rectors_return(client):
     login(client, "mcd.specialist")
     html = client.get(f"/instances/{started['id']}").get_data(as_text=True)
     assert "Add the science week" in html and "Open day" in html
+    ru = client.get(f"/instances/{started['id']}", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "март 2027" in ru and ">2027-03<" not in ru  # the item's month named, not its code
 
 
 def test_the_rector_sees_what_approving_changes(client):

@@ -29,11 +29,15 @@ def _number(name: str) -> int | None:
     return int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
 
 
+@bp.app_template_filter("month_name")
 def _month(month: str) -> str:
-    """"2027-03" as the page's language names the month ("наурыз 2027", "март 2027")."""
+    """"2027-03" as the page's language names the month ("наурыз 2027", "март 2027"); anything else as it is."""
     from flask_babel import format_date
 
-    return format_date(pa.month_bounds(month)[0], "LLLL yyyy")
+    try:
+        return format_date(pa.month_bounds(str(month))[0], "LLLL yyyy")
+    except (ValueError, TypeError):
+        return str(month or "")
 
 
 def _units(c) -> dict[str, Unit]:
@@ -61,11 +65,7 @@ def plans():
         cmp = pa.comparison(c, kind, None, None)
     rows = pa.states(c, current) if current is not None and kind == pa.PLAN else []
     counts = {s: sum(1 for r in rows if r.status == s) for s in ("done", "planned", "missed")}
-    items = list(current.items if current is not None else [])
-    if cmp:
-        items += cmp["added"] + cmp["removed"] + [ch["before"] for ch in cmp["changed"]]
-    month_names = {m: _month(m) for m in {str(i.get("month") or "") for i in items} if m}
-    return render_template("plan_approval/plans.html", month_names=month_names, kind=kind, current=current,
+    return render_template("plan_approval/plans.html", kind=kind, current=current,
                            versions=page_.items,
                            page=page_, links=paging.links("plan_versions", page_), comparison=cmp,
                            months=[(_month(m), r) for m, r in pa.by_month(rows)], counts=counts, units=_units(c),

@@ -3,7 +3,9 @@
      and says by how much; nothing is cut);
    - "Add another change" adds an empty row in place (without JavaScript the server returns the form
      with one more row);
-   - "Remove" takes a file received with a refused form off the form in place. */
+   - "Remove" takes a file received with a refused form off the form in place;
+   - a field that belongs to one choice only ("ui:showWhen") shows while that choice is made, and is left out of
+     the submission otherwise. */
 (function () {
   "use strict";
   // numbers as the server writes them in the page's language (a browser may lack Kazakh number data):
@@ -104,7 +106,31 @@
     }
   }
 
+  function chosenValue(form, name) {
+    var checked = form.querySelector("[name='" + name + "']:checked");
+    if (checked) { return checked.value; }
+    var select = form.querySelector("select[name='" + name + "']");
+    return select ? select.value : "";
+  }
+
+  function applyShowWhen(form) {
+    form.querySelectorAll("[data-show-when]").forEach(function (box) {
+      var wanted = box.getAttribute("data-show-is").split(" ");
+      var show = wanted.indexOf(chosenValue(form, box.getAttribute("data-show-when"))) >= 0;
+      box.hidden = !show;
+      box.querySelectorAll("input, textarea, select, button").forEach(function (el) { el.disabled = !show; });
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form && form.querySelector("[data-show-when='" + event.target.name + "']")) { applyShowWhen(form); }
+  });
+
   function start() {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (form.querySelector("[data-show-when]")) { applyShowWhen(form); }
+    });
     document.querySelectorAll("[data-limit-for]").forEach(wireCounter);
     document.querySelectorAll("nav.subnav").forEach(showCurrentTab);
   }
