@@ -31,6 +31,15 @@ DEMO_PASSWORD = "e2e-demo-password-1"
 ACTION_TIMEOUT_MS = 15_000
 CLI_TIMEOUT_S = 180
 START_TIMEOUT_S = 60
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test of this folder is a browser test (`-m "not e2e"` leaves them out), whether or not its module
+    says so."""
+    for item in items:
+        if HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 def missing_tools() -> list[str]:
