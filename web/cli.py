@@ -28,6 +28,8 @@ def main() -> None:
     """Kelisim: the KInEU Information Policy as executable BPMN processes."""
     logging.basicConfig(level=os.environ.get("KELISIM_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # SpiffWorkflow logs every task's change of state at INFO: the engine's own trace, not the operator's news
+    logging.getLogger("spiff").setLevel(os.environ.get("KELISIM_ENGINE_LOG_LEVEL", "WARNING"))
 
 
 @main.group()
