@@ -167,6 +167,15 @@ class MaterialSignoff(ProcessKind):
     def file_changes(self, ctx: Ctx, instance: Instance) -> list[dict[str, Any]] | None:
         return file_changes(ctx, instance)
 
+    def details(self, ctx: Ctx, instance: Instance) -> dict[str, Any] | None:
+        """For those who may read the brand guideline (MCD's reviewers among them): the edition in force, which
+        the review's checklist is judged against (§6.2–6.5), or None when none is in force yet."""
+        from processes.brand_book import library
+
+        if not library.may_read(ctx.user):
+            return None
+        return {"brand_book": {"edition": library.in_force(ctx)}}
+
     def readers(self, instance: Instance) -> frozenset[str]:
         """Signed-off material is open to the archive's readers (§3.2.3)."""
         return ARCHIVE_READERS if instance.outcome == "approved" else frozenset()

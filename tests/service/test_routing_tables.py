@@ -43,7 +43,7 @@ def approver(factory, instance_id):
 
 def test_shipped_tables_are_version_one_and_deployments_record_them(act, factory):
     rows = act("admin", routing_tables.overview)
-    assert {o.spec.decision for o in rows} == {SPEECH, MATERIAL}
+    assert {o.spec.decision for o in rows} == {SPEECH, MATERIAL, "website_consent_routing"}
     for o in rows:
         assert o.current.version == 1 and o.current.source == "file" and o.current.created_by is None
         assert o.current.checksum == decisions.checksum(o.current.content.encode())

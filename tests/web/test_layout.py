@@ -163,10 +163,11 @@ def _full_name(factory, username: str) -> str:
 
 
 @pytest.mark.parametrize("user, landing, sub", [
-    ("mcd.head", "/media-inquiries", ["/media-inquiries", "/event-notices", "/expert-pool", "/media-contacts"]),
-    ("unit.head", "/event-notices", ["/event-notices", "/expert-pool", "/media-contacts"]),
+    ("mcd.head", "/media-inquiries", ["/media-inquiries", "/event-notices", "/expert-pool", "/media-contacts",
+                                      "/brand-book", "/website-changes"]),
+    ("unit.head", "/event-notices", ["/event-notices", "/expert-pool", "/media-contacts", "/website-changes"]),
     ("employee", "/event-notices", ["/event-notices", "/expert-pool"]),
-    ("rector", "/media-inquiries", ["/media-inquiries", "/event-notices", "/expert-pool"]),
+    ("rector", "/media-inquiries", ["/media-inquiries", "/event-notices", "/expert-pool", "/brand-book"]),
 ])
 def test_the_media_pages_are_one_menu_item_with_a_sub_menu(client, user, landing, sub):
     """The media pages (issue 15, 16) are one main-menu item, "Media", leading to the first the user may see;

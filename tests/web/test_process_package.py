@@ -31,7 +31,8 @@ def toy_app(db_url, tmp_path):
 def test_the_policy_processes_are_found_in_their_folders():
     kinds = catalog.kinds()
     assert set(kinds) == {"speech_clearance", "material_signoff", "information_request", "policy_amendment",
-                          "expert_pool", "media_inquiry", "event_notice", "violation_report", "plan_approval"}
+                          "expert_pool", "media_inquiry", "event_notice", "violation_report", "plan_approval",
+                          "brand_request", "website_change"}
     for key, kind in kinds.items():
         assert kind.folder == Path(catalog.PACKAGE_DIR) / key
         assert list(kind.folder.glob("*.bpmn")), key
@@ -39,7 +40,8 @@ def test_the_policy_processes_are_found_in_their_folders():
 
 def test_an_unknown_process_key_is_an_error_not_a_default():
     with pytest.raises(catalog.UnknownProcess,
-                       match="Unknown process 'nope'.*installed: event_notice, expert_pool, information_request"):
+                       match="Unknown process 'nope'.*installed: brand_request, event_notice, expert_pool, "
+                             "information_request"):
         catalog.kind_of("nope")
 
 

@@ -1,0 +1,47 @@
+"""The structure of the official website (§9.4) as the request form lists it: each section, and each subsection the
+clause names under it, with its label (English msgids). The code of a subsection is `<section>.<subsection>`."""
+from __future__ import annotations
+
+from forms.validate import N_
+
+SECTIONS: dict[str, str] = {
+    "main": N_("Main"),
+    "main.faculties": N_("Main: Faculties"),
+    "main.student_life": N_("Main: Student life"),
+    "main.international": N_("Main: International cooperation"),
+    "main.science": N_("Main: Science and innovation"),
+    "news": N_("News"),
+    "rector_blog": N_("Rector's blog"),
+    "contacts": N_("Contacts"),
+    "university": N_("University"),
+    "university.administration": N_("University: Administration"),
+    "university.academic_council": N_("University: Academic Council"),
+    "university.accreditation": N_("University: Accreditation"),
+    "university.strategic_plan": N_("University: Strategic plan"),
+    "university.quality_goals": N_("University: Quality goals"),
+    "university.financial_reports": N_("University: Financial reports"),
+    "university.licence": N_("University: Licence"),
+    "applicants": N_("Applicants"),
+    "applicants.admission": N_("Applicants: Admission of documents"),
+    "applicants.programmes": N_("Applicants: Educational programmes"),
+    "applicants.grants": N_("Applicants: Grants and discounts"),
+    "applicants.virtual_commission": N_("Applicants: Virtual admission commission"),
+    "students": N_("Students"),
+    "students.personal_account": N_("Students: Personal account"),
+    "students.guide": N_("Students: Reference guide"),
+    "students.academic_calendar": N_("Students: Academic calendar"),
+    "students.library": N_("Students: Virtual library"),
+    "students.internship": N_("Students: Professional practice"),
+    "students.student_council": N_("Students: Student council"),
+    "students.dormitory": N_("Students: Dormitory"),
+    "graduates": N_("Graduates"),
+    "graduates.alumni": N_("Graduates: Alumni association"),
+    "graduates.employment": N_("Graduates: Employment"),
+    "graduates.enbek": N_("Graduates: Enbek.kz"),
+    "studies": N_("Studies"),
+    "studies.bachelor": N_("Studies: Bachelor's degree"),
+    "studies.master": N_("Studies: Master's degree"),
+    "studies.distance": N_("Studies: Distance learning"),
+    "studies.mobility": N_("Studies: Academic mobility"),
+    "studies.minor": N_("Studies: Catalogue of additional programmes (Minor)"),
+}
