@@ -55,7 +55,7 @@ fuzz: install
 	$(BIN)/python bench/fuzz.py
 
 lint: install
-	$(BIN)/ruff check processes storage forms web tests bench
+	$(BIN)/ruff check processes storage forms web tests bench tools
 	$(BIN)/mypy
 
 clean:

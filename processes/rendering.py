@@ -4,8 +4,10 @@ The decision and the document's content commit first (with the `document_issued`
 the request answers at once: the document is *pending* (`sha256` null). The worker drains this render
 queue (``render_pending``, woken every `RENDER_INTERVAL`): each PDF is stored in a short transaction
 of its own (`document_rendered`, with the PDF's hash). A worker that dies mid-render leaves the
-document pending; the next one renders it, exactly once. ``render_issued`` renders right after the
-commit instead, for callers configured with `RENDER_INLINE` (tests of other behaviour, CLI imports).
+document pending; the next one renders it, exactly once. Each PDF is signed (PAdES, `processes.signing`) right
+after its layout, before it is stored, and its signature recorded (`document_signatures`). ``render_issued``
+renders right after the commit instead, for callers configured with `RENDER_INLINE` (tests of other behaviour,
+CLI imports).
 """
 from __future__ import annotations
 
@@ -17,10 +19,11 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from processes.catalog import renderer as renderer_of
+from processes.signing import Signed
 from processes.usecases.context import Services
 from storage import audit
 from storage.db import read_only, transaction, writing
-from storage.models import Document, utcnow
+from storage.models import Document, DocumentSignature, utcnow
 
 log = logging.getLogger("kelisim.rendering")
 
@@ -101,25 +104,37 @@ def render_next(factory: sessionmaker[Session], services: Services, instance_id:
         if doc is None:
             return None
         try:
-            pdf = _pdf(doc, services)
+            # signed after the layout, before it is stored: the document's SHA-256 is the signed file's (issue 17)
+            signed = services.signer.get().sign(_pdf(doc, services))
         except Exception:  # noqa: BLE001 - one document must never stop the others; it stays pending
-            log.exception("document %s (%s): rendering failed; it stays pending", doc.id, doc.kind)
+            log.exception("document %s (%s): rendering or signing failed; it stays pending", doc.id, doc.kind)
             return doc.id, False
-        blob = services.blobs.put_bytes(pdf)
+        blob = services.blobs.put_bytes(signed.pdf)
         with writing():
             if not postgres:  # re-read under the write lock: another process may have stored it meanwhile
                 doc = session.execute(select(Document).where(Document.id == doc.id)).scalar_one()
                 if doc.sha256 is not None:
                     return doc.id, False  # the spare file is swept as an orphan
             doc.sha256, doc.size, doc.rendered_at = blob.sha256, blob.size, utcnow()
+            session.add(signature_row(doc, blob.sha256, blob.size, signed))
             audit.append(session, audit.Actor.system(), "document_rendered", instance_id=doc.instance_id,
                          object=f"document:{doc.id}", data={"kind": doc.kind, "reg_number": doc.reg_number,
-                                                            "pdf_sha256": blob.sha256, "size": blob.size})
+                                                            "pdf_sha256": blob.sha256, "size": blob.size,
+                                                            "signed_by": signed.signer,
+                                                            "timestamped": signed.timestamped})
             session.commit()
         return doc.id, True
     finally:
         session.rollback()
         session.close()
+
+
+def signature_row(doc: Document, sha256: str, size: int, signed: Signed,
+                  supersedes: DocumentSignature | None = None) -> DocumentSignature:
+    """The record of a signed file of ``doc`` (a PAdES signature, or a document timestamp added later)."""
+    return DocumentSignature(document_id=doc.id, sha256=sha256, size=size, signer=signed.signer,
+                             signed_at=signed.signed_at, timestamped=signed.timestamped, tsa_time=signed.tsa_time,
+                             tsa_error=signed.tsa_error, supersedes_id=supersedes.id if supersedes else None)
 
 
 def _pdf(doc: Document, services: Services) -> bytes:

@@ -66,8 +66,39 @@ def tick(factory: sessionmaker[Session], services: Services) -> int:
     apply_absences(factory, services)  # absences that began or ended since the last tick move tasks
     flag_reviews(factory, services)  # expert pool terms ending within a month, media contacts a year old
     render_pending(factory, services)  # the render queue, in case no renderer loop runs (`worker --once`)
+    retimestamp(factory, services)  # files signed while the timestamp authority was down (issue 17)
+    make_checkpoint(factory, services)  # the provable audit log: a signed checkpoint at least every minute
     send_pending(factory, services.settings.smtp, services.blobs)
     return report.instances
+
+
+def make_checkpoint(factory: sessionmaker[Session], services: Services, now: datetime | None = None) -> bool:
+    """Extend the audit log's Merkle tree, sign a checkpoint when due and queue it for the witnesses, in one
+    transaction (processes/usecases/audit_checkpoints.py); a failure waits for the next tick. True when a
+    checkpoint was made."""
+    from processes.usecases.audit_checkpoints import checkpoint_step
+
+    clock = (lambda: now) if now is not None else utcnow
+    try:
+        with transaction(factory) as session:
+            return checkpoint_step(Ctx(session=session, services=services, clock=clock)) is not None
+    except Exception as exc:  # noqa: BLE001 - the timers and the mail go on; the next tick tries again
+        if lost_race(exc):
+            log.info("audit checkpoint: left for the next tick (%s)", exc)
+        else:
+            log.exception("audit checkpoint: failed")
+        return False
+
+
+def retimestamp(factory: sessionmaker[Session], services: Services) -> int:
+    """Timestamp the files signed while the timestamp authority was down; a failure waits for the next tick."""
+    from processes.usecases import signatures
+
+    try:
+        return signatures.retimestamp_pending(factory, services)
+    except Exception:  # noqa: BLE001 - the timers and the mail go on; the next tick tries again
+        log.exception("re-timestamping signed documents failed")
+        return 0
 
 
 def apply_absences(factory: sessionmaker[Session], services: Services, now: datetime | None = None) -> int:
@@ -88,13 +119,16 @@ def apply_absences(factory: sessionmaker[Session], services: Services, now: date
 
 def flag_reviews(factory: sessionmaker[Session], services: Services, now: datetime | None = None) -> int:
     """Flag once, each in its own transaction: expert pool memberships whose term ends within a month (to
-    MCD) and units' media contacts unchanged for a year (to the unit head). Returns how many were flagged."""
+    MCD), units' media contacts unchanged for a year and units' website pages unreviewed for a year (to the unit
+    head). Returns how many were flagged."""
     from processes.expert_pool import pool
     from processes.usecases import media_contacts
+    from processes.website_change import register as website_changes
 
     clock = (lambda: now) if now is not None else utcnow
     flagged = 0
-    for name, flag in (("expert pool terms", pool.flag_expiring), ("media contacts", media_contacts.flag_stale)):
+    for name, flag in (("expert pool terms", pool.flag_expiring), ("media contacts", media_contacts.flag_stale),
+                       ("website pages", website_changes.flag_reviews)):
         try:
             with transaction(factory) as session:
                 flagged += flag(Ctx(session=session, services=services, clock=clock,

@@ -95,6 +95,12 @@ def _iso(at: datetime | None) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def leaf_bytes(ev: AuditEvent | Entry) -> bytes:
+    """The entry's canonical bytes: what its chain hash covers (with the previous hash) and what the provable
+    log's Merkle leaf hashes (storage/audit_log.py); `GET /api/v1/audit/events` returns them as `leaf`."""
+    return canonical(_payload(ev))
+
+
 def compute_hash(ev: AuditEvent | Entry) -> str:
     """Return SHA-256 over the canonical entry followed by the previous hash."""
     assert ev.prev_hash is not None  # an entry without a previous hash is damaged and never hashed

@@ -15,8 +15,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -402,6 +404,24 @@ class Document(Base):
                             postgresql_where=text("sha256 IS NULL")),)
 
 
+class DocumentSignature(Base):
+    """A signed PDF of a document (issue 17): the file the render stored (PAdES, signed after the layout), and
+    each later file that supersedes it (the same with a document timestamp added, when the timestamp authority was
+    down at signing). Rows are only added: every file ever issued stays recognisable by its SHA-256."""
+
+    __tablename__ = "document_signatures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # of the signed file (its blob)
+    size: Mapped[int] = mapped_column(BigInteger)
+    signer: Mapped[str] = mapped_column(String(300))  # the signing certificate's subject (common name)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    timestamped: Mapped[bool] = mapped_column(Boolean, default=False)  # carries an RFC 3161 timestamp
+    tsa_time: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the time the authority gave
+    tsa_error: Mapped[str | None] = mapped_column(String(300))  # the authority failed: to be timestamped later
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("document_signatures.id"), unique=True)
+
+
 class SignedOffMaterial(Base):
     """The archive of signed-off promotional material (§3.2.3), one row per approval."""
 
@@ -594,6 +614,38 @@ class AuditEvent(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditTreeNode(Base):
+    """A complete subtree of the audit log's Merkle tree (RFC 6962): level 0 are the leaves (index = seq − 1),
+    level l index i covers the leaves [i·2^l, (i+1)·2^l). Insert-only; extended by the checkpoint step
+    (storage/audit_log.py)."""
+
+    __tablename__ = "audit_tree_nodes"
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class AuditCheckpoint(Base):
+    """A signed checkpoint of the audit log (a C2SP signed note: origin, tree size, root hash). Insert-only."""
+
+    __tablename__ = "audit_checkpoints"
+    tree_size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root_hash: Mapped[str] = mapped_column(String(64))  # hex
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    origin: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text)
+
+
+class AuditWitnessMail(Base):
+    """A checkpoint e-mailed to the witnesses (KELISIM_CHECKPOINT_WITNESSES). Insert-only."""
+
+    __tablename__ = "audit_witness_mails"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tree_size: Mapped[int] = mapped_column(ForeignKey("audit_checkpoints.tree_size"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    recipients: Mapped[list] = mapped_column(JSON)
 
 
 class Absence(Base):
@@ -841,6 +893,90 @@ class PlanItemMark(Base):
     marked_by: Mapped[User | None] = relationship(lazy="selectin")
 
 
+class BrandBookEdition(Base):
+    """An edition of the university's brand guideline (§6.2–6.4): its version label, the date it takes effect, a
+    note, and its files. Not public: MCD, management and auditors read it. An edition never changes; the one in
+    force is the latest whose effective date has come."""
+
+    __tablename__ = "brand_book_editions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), unique=True)
+    effective_on: Mapped[date] = mapped_column(Date, index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by: Mapped[User] = relationship(lazy="joined")
+    files: Mapped[list[BrandBookFile]] = relationship(lazy="selectin", order_by="BrandBookFile.id")
+
+
+class BrandBookFile(Base):
+    """One file of a brand guideline edition (its bytes in the blob store, by SHA-256)."""
+
+    __tablename__ = "brand_book_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("brand_book_editions.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+
+
+class WebsiteChange(Base):
+    """A unit head's request to change the website (§9.8): what, where (§9.4 section, page addresses), the text
+    per language (§9.1), management's consent and MCD's publication (§9.5); one row per request, kept in step
+    with its instance in the same transactions. MCD's register and the unit's list read it."""
+
+    __tablename__ = "website_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    section: Mapped[str] = mapped_column(String(64))  # a code of processes/website_change/sections.py (§9.4)
+    change_kind: Mapped[str] = mapped_column(String(16))  # change addition removal
+    pages: Mapped[list] = mapped_column(JSON, default=list)  # page addresses
+    texts: Mapped[dict] = mapped_column(JSON, default=dict)  # language -> text (kk ru en), as requested
+    file_ids: Mapped[list] = mapped_column(JSON, default=list)
+    wanted_on: Mapped[date] = mapped_column(Date, index=True)
+    area: Mapped[str] = mapped_column(String(32), default="")
+    status: Mapped[str] = mapped_column(String(16), default="requested", index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consented_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_texts: Mapped[dict] = mapped_column(JSON, default=dict)  # language -> text as placed
+    missing_reasons: Mapped[dict] = mapped_column(JSON, default=dict)  # language -> why it is not needed
+    published_url: Mapped[str | None] = mapped_column(String(1000))
+    published_on: Mapped[date | None] = mapped_column(Date)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    consented_by: Mapped[User | None] = relationship(foreign_keys=[consented_by_id], lazy="joined")
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id], lazy="joined")
+
+
+class WebsitePage(Base):
+    """A page of the website a unit answers for (§9.6): learnt from the unit's published change requests; the
+    yearly reminder to review them lists these."""
+
+    __tablename__ = "website_pages"
+    __table_args__ = (UniqueConstraint("unit_id", "address", name="uq_website_pages_unit_id_address"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    address: Mapped[str] = mapped_column(String(1000))
+    section: Mapped[str] = mapped_column(String(64))
+    last_instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id"))
+    updated_on: Mapped[date] = mapped_column(Date)  # the last publication touching it
+
+
+class WebsiteReview(Base):
+    """A yearly reminder to a unit head to review the unit's pages (§9.6): one row per reminder, kept."""
+
+    __tablename__ = "website_reviews"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    head_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    pages: Mapped[list] = mapped_column(JSON, default=list)  # the addresses listed in it
+
+
 __all__ = [
     "Base", "Status", "TaskState", "Unit", "User", "UserRole", "LoginSession", "ApiToken", "PasswordLink",
     "LoginFailure", "ProcessDefinition", "Instance", "InstanceState", "InboxTask",
@@ -848,5 +984,7 @@ __all__ = [
     "Notification", "PolicyEdition", "PolicyClause", "PolicyChange", "PolicyProposal", "ProposalClause",
     "ProcessStartRole", "AuditHead", "AuditEvent", "CalendarDay", "Absence", "ExpertPoolEdition", "ExpertPoolMember",
     "UnitMediaContact", "MediaInquiry", "MediaAsk", "EventNotice", "ViolationReport", "PlanVersion", "PlanItemMark",
+    "BrandBookEdition", "BrandBookFile", "WebsiteChange", "WebsitePage", "WebsiteReview",
+    "DocumentSignature",
     "utcnow", "date",
 ]

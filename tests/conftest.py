@@ -63,6 +63,24 @@ def _compiled_catalogs() -> None:
         os.replace(partial, po.with_suffix(".mo"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def signing_keys(tmp_path_factory):
+    """The demo signing keys (issue 17), made once per session; every app, service and `kelisim` subprocess the
+    tests start signs with them (through the environment: KELISIM_SIGNING_P12 and its password file)."""
+    from processes import signing_keys as keys
+
+    made = keys.make_demo_keys(tmp_path_factory.mktemp("signing-keys"))
+    saved = {name: os.environ.get(name) for name in ("KELISIM_SIGNING_P12", "KELISIM_SIGNING_PASSWORD_FILE")}
+    os.environ["KELISIM_SIGNING_P12"] = str(made.p12)
+    os.environ["KELISIM_SIGNING_PASSWORD_FILE"] = str(made.password_file)
+    yield made
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(scope="session")
 def engine_dir() -> Path:
     return ROOT / "processes"

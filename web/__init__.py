@@ -26,6 +26,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.request_class = UploadRequest  # file parts streamed once, into the BlobStore
     rt = runtime.build(test_config)
+    try:
+        rt.services.signer.get()  # issue 17: no signing key, a wrong password or an expired certificate: no server
+    except Exception:
+        rt.close()
+        raise
     app.config.update(rt.config)
     app.url_map.converters["id"] = IdConverter
     app.extensions["kelisim.db"] = rt.factory
@@ -116,6 +121,9 @@ def _install_views(app: Flask) -> None:
     app.register_blueprint(case_file_views.bp)
     app.register_blueprint(case_file_views.api_bp)
     csrf.exempt(case_file_views.api_bp)  # bearer tokens only
+    from web import signing_views  # issue 17: the signing certificate, the check of an uploaded PDF
+
+    signing_views.init_app(app, csrf.exempt)
     from web import media_contacts_views  # issue 15: units' media contacts (§7.10.4)
 
     app.register_blueprint(media_contacts_views.bp)

@@ -1,6 +1,7 @@
 """JSON API v1 (docs/API.md): bearer tokens, processes, instances, tasks, files, documents, audit."""
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -103,7 +104,9 @@ def audit_event_json(ev: audit.Entry) -> dict[str, Any]:
     the instance it belongs to (null for log-ins, administration, mail …)."""
     found = event_json(ev)
     if not ev.damaged:
-        found.update(role=ev.role, instance_id=ev.instance_id)
+        # its canonical bytes, base64: the provable log's Merkle leaf hashes them (storage/audit_log.py)
+        found.update(role=ev.role, instance_id=ev.instance_id,
+                     leaf=base64.b64encode(audit.leaf_bytes(ev)).decode("ascii"))
     return found
 
 

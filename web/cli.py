@@ -13,6 +13,7 @@ import click
 from processes import catalog
 from storage import accounts, audit
 from storage.db import transaction
+from web import signing_cli
 from web.runtime import Runtime, build
 
 
@@ -60,6 +61,7 @@ def seed_demo() -> None:
     from processes.usecases.context import Ctx
     from processes.usecases.seed import seed_demo as seed
 
+    signing_cli.ensure_demo_keys()  # issued PDFs are signed: the demo key, unless one is there (issue 17)
     rt = _rt()
     with transaction(rt.factory) as session:
         added = seed(session, os.environ.get("KELISIM_DEMO_PASSWORD", "kelisim-demo"))
@@ -91,6 +93,7 @@ def serve(host: str, port: int, workers: int, threads: int, read_timeout: int, n
     from processes.worker import run_forever, run_renderer
 
     rt = _rt()  # check the schema and deploy the processes once, before the server starts
+    _require_signer(rt)
     options = {"host": host, "port": port, "workers": workers, "threads": threads, "channel_timeout": read_timeout,
                "access_log": bool(os.environ.get("KELISIM_ACCESS_LOG"))}
     server = subprocess.Popen([sys.executable, "-m", "web.server", json.dumps(options)])
@@ -121,6 +124,7 @@ def worker(once: bool) -> None:
     from processes.worker import run_forever, run_renderer, tick
 
     rt = _rt()
+    _require_signer(rt)
     if once:
         click.echo(f"advanced {tick(rt.factory, rt.services)} instance(s)")
         return
@@ -150,6 +154,54 @@ def audit_verify() -> None:
         return
     click.echo(f"BROKEN at seq {result.first_bad_seq}: {result.reason} ({result.events} good events before it)")
     sys.exit(1)
+
+
+@audit_group.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Extend the audit log's Merkle tree and sign a checkpoint now (the worker does it every minute)."""
+    from processes.usecases.audit_checkpoints import checkpoint_step
+    from processes.usecases.context import Ctx
+    from storage import audit_log
+
+    rt = _rt()
+    with transaction(rt.factory) as session:
+        made = checkpoint_step(Ctx(session=session, services=rt.services, request_id="cli-checkpoint"), force=True)
+        last = audit_log.latest(session)
+        note = last.note if last is not None else None
+    if note is None:
+        click.echo("no checkpoint: the audit log is empty")
+        return
+    if made is None:
+        click.echo("no new entries since the latest checkpoint:")
+    click.echo(note, nl=False)
+
+
+@audit_group.command("prove")
+@click.argument("seq", type=click.IntRange(min=1))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the bundle here (default: stdout).")
+def audit_prove(seq: int, output: str | None) -> None:
+    """Write an offline proof bundle of entry SEQ (check it with tools/verify_audit.py bundle)."""
+    import json
+
+    from storage import audit_log
+
+    rt = _rt()
+    settings = rt.services.settings.checkpoints
+    assert settings is not None
+    try:
+        with transaction(rt.factory) as session:
+            found = audit_log.bundle(session, settings, seq)
+    except audit_log.ProofError as exc:
+        click.echo(f"cannot prove entry {seq}: {exc}", err=True)
+        sys.exit(1)
+    text = json.dumps(found, ensure_ascii=False, indent=1) + "\n"
+    if output:
+        with open(output, "w", encoding="utf-8") as out:
+            out.write(text)
+        click.echo(f"proof of entry {seq} against the checkpoint of {found['inclusion']['tree_size']} "
+                   f"entries written to {output}")
+    else:
+        click.echo(text, nl=False)
 
 
 @main.group()
@@ -444,6 +496,16 @@ def diagram_render(bpmn_file: str, output: str | None) -> None:
         click.echo(drawn.svg)
 
 
+def _require_signer(rt: Runtime) -> None:
+    """Refuse to start without a usable signing key (issue 17): every issued PDF is signed."""
+    from processes.signing import SigningKeyError
+
+    try:
+        rt.services.signer.get()
+    except SigningKeyError as exc:
+        raise click.ClickException(f"cannot start: {exc}") from None
+
+
 def _add_process_commands() -> None:
     """Commands a process brings (``web/<process_key>/cli.py`` with a click group ``commands``)."""
     web_dir = os.path.dirname(__file__)
@@ -453,6 +515,7 @@ def _add_process_commands() -> None:
 
 
 _add_process_commands()
+signing_cli.install(main)  # issue 17: `kelisim keys demo`, `kelisim verify-pdf`
 
 if __name__ == "__main__":
     main()

@@ -298,6 +298,9 @@ def _schemas() -> dict[str, Any]:
         "Event": {"type": "object", "properties": {
             "seq": i, "at": dt, "actor": nullable, "action": s, "task": nullable, "object": nullable,
             "data": {"type": "object"}, "comment": nullable, "clause": nullable, "hash": s,
+            "leaf": {"type": "string", "format": "byte",
+                     "description": "the entry's canonical bytes, base64 (the whole trail only): its Merkle leaf "
+                                    "is SHA-256(0x00 ‖ these bytes), see /api/v1/audit/proof/inclusion"},
             "acting_for": {**nullable, "description": "username of the absent person a substitute acted for"},
             "damaged": {"type": "boolean", "description": "true: an entry that could not be read; it then "
                                                          "carries only seq, damaged_fields and raw"},
@@ -338,6 +341,10 @@ def document() -> dict[str, Any]:
 
     for paths, schemas in (dashboard_views.openapi_parts(), media_contacts_views.openapi_parts()):
         extra_paths, extra_schemas = {**extra_paths, **paths}, {**extra_schemas, **schemas}
+    from web import signing_views  # issue 17: signed PDFs
+
+    paths, schemas = signing_views.openapi_parts()
+    extra_paths, extra_schemas = {**extra_paths, **paths}, {**extra_schemas, **schemas}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Kelisim API", "version": "1",

@@ -329,7 +329,10 @@ def verify(code: str):
         return redirect(url_for("pages.verify", code=normal), 301)
     doc = files.verify_document(ctx(), normal)
     status = 200 if doc else 404
-    return render_template("verify.html", document=doc, code=normal[:32]), status
+    from web.signing_views import signature_status  # issue 17: the signature of the stored PDF
+
+    return render_template("verify.html", document=doc, code=normal[:32],
+                           signature=signature_status(ctx(), doc) if doc else None), status
 
 
 @bp.get("/notifications")

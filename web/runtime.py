@@ -6,6 +6,7 @@ so a CLI command or the worker never builds a Flask application to know the proc
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from processes import catalog, rendering
+from processes import catalog, rendering, signing
 from processes.engine import ProcessEngine
 from processes.usecases import deploy
 from processes.usecases.context import Services, Settings, SmtpSettings
+from storage import audit_log
 from storage.blobs import BlobStore
 from storage.db import make_engine, make_sessionmaker, transaction
 from web import config as web_config
@@ -46,7 +48,10 @@ def build(overrides: dict[str, Any] | None = None) -> Runtime:
         settings=Settings(base_url=config["BASE_URL"], max_file_size=config["MAX_FILE_SIZE"],
                           max_video_size=config["MAX_VIDEO_SIZE"], late_days=config["LATE_DAYS"],
                           translations_dir=Path(config["BABEL_TRANSLATION_DIRECTORIES"]),
-                          smtp=smtp_settings(config)),
+                          smtp=smtp_settings(config),
+                          checkpoints=audit_log.settings_from(os.environ, Path(config["DATA_DIR"]),
+                                                              config["BASE_URL"])),
+        signer=signer_handle(config, overrides or {}),
     )
     runtime = Runtime(config=config, engine=engine, factory=make_sessionmaker(engine), services=services)
     rendering.track_issued_documents(runtime.factory)
@@ -54,6 +59,18 @@ def build(overrides: dict[str, Any] | None = None) -> Runtime:
         with transaction(runtime.factory) as session:
             deploy.deploy(session, services.engine)
     return runtime
+
+
+def signer_handle(config: dict[str, Any], overrides: dict[str, Any]) -> signing.SignerHandle:
+    """The signing key of issued PDFs (issue 17): KELISIM_SIGNING_P12, _PASSWORD, _PASSWORD_FILE and
+    KELISIM_TSA_URL, or the same names without KELISIM_ among the overrides (tests); by default the demo key
+    under the data directory. Loaded on first use: the server and the worker load it before they start."""
+    environ = dict(os.environ)
+    for name in signing.VARIABLES:
+        if name.removeprefix("KELISIM_") in overrides:
+            environ[name] = overrides[name.removeprefix("KELISIM_")] or ""
+    return signing.SignerHandle(signing.config_from(environ, Path(config["DATA_DIR"]),
+                                                    production=config["ENV_NAME"] != "development"))
 
 
 def smtp_settings(config: dict[str, Any]) -> SmtpSettings | None:

@@ -28,7 +28,7 @@ from processes.usecases import diagrams, files, numbering, queries
 from processes.usecases.access import reads_everything
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, denied
-from storage import audit
+from storage import audit, audit_log
 from storage.models import AuditEvent, Document, Instance, User
 
 PREFIX = "CF"
@@ -121,6 +121,7 @@ def issue(ctx: Ctx, instance: Instance, lang: str, labels: Labels) -> Document:
                   for f in files.instance_files(ctx, instance.id)],
         "chain": {"ok": chain.ok, "mode": chain.mode, "up_to": chain.up_to, "count": chain.count,
                   "first_bad_seq": chain.first_bad_seq, "reason": chain.reason, "total": total},
+        "proofs": _proofs(ctx, [e.seq for e in events if e.seq is not None and not e.damaged]),
     }
     reg_number = numbering.next_number(ctx, PREFIX)
     public["reg_number"] = reg_number
@@ -132,6 +133,28 @@ def issue(ctx: Ctx, instance: Instance, lang: str, labels: Labels) -> Document:
                  data={"kind": KIND, "reg_number": reg_number, "lang": lang, "up_to_seq": up_to},
                  request_id=ctx.request_id)
     return doc
+
+
+def _proofs(ctx: Ctx, seqs: list[int]) -> dict[str, Any]:
+    """The inclusion proof of each entry against the audit log's checkpoint in force now (issue 17): the signed
+    note, the verifier key, per entry its leaf hash and audit path (base64); the entries after that checkpoint
+    are listed as not yet covered."""
+    settings = ctx.services.settings.checkpoints
+    checkpoint = audit_log.latest(ctx.session) if settings is not None else None
+    if settings is None or checkpoint is None:
+        return {"checkpoint": None, "entries": [], "uncovered": seqs}
+    try:
+        key: str | None = audit_log.signer(settings).verifier_key()
+    except audit_log.CheckpointKeyError:
+        key = None
+    size = checkpoint.tree_size
+    entries = []
+    for seq in (s for s in seqs if s <= size):
+        proof = audit_log.inclusion(ctx.session, seq, size)
+        entries.append({"seq": seq, "leaf_hash": audit_log.b64(proof.leaf_hash),
+                        "hashes": [audit_log.b64(h) for h in proof.hashes]})
+    return {"checkpoint": checkpoint.note, "tree_size": size, "made_at": _iso(checkpoint.made_at), "key": key,
+            "entries": entries, "uncovered": [s for s in seqs if s > size]}
 
 
 def _people(ctx: Ctx, events: list[audit.Entry]) -> dict[str, User]:

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from forms.validate import N_
 from processes.engine import ProcessEngine
+from processes.signing import SignerHandle, from_environment
 from processes.usecases.errors import Unauthenticated
 from storage.audit import Actor
+from storage.audit_log import CheckpointSettings
 from storage.blobs import BlobStore
 from storage.models import User, utcnow
 
@@ -39,6 +41,7 @@ class Settings:
     late_days: int = 5  # §7.4: material reaches MCD at least this many days before publication
     translations_dir: Path | None = None
     smtp: SmtpSettings | None = None
+    checkpoints: CheckpointSettings | None = None  # the provable audit log's key and witnesses (issue 17)
 
 
 @dataclass
@@ -48,6 +51,8 @@ class Services:
     engine: ProcessEngine
     blobs: BlobStore
     settings: Settings = field(default_factory=Settings)
+    # the key issued PDFs are signed with (issue 17), loaded on first use; `web.runtime` gives the configured one
+    signer: SignerHandle = field(default_factory=from_environment)
 
 
 @dataclass

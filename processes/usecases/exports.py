@@ -2,6 +2,7 @@
 both streamed a chunk at a time, and each export itself audited (`audit_exported`)."""
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -61,7 +62,9 @@ def entry_record(ev: Entry) -> dict[str, Any]:
     return {"seq": ev.seq, "at": ev.at.isoformat(), "actor": ev.actor, "role": ev.role, "action": ev.action,
             "instance_id": ev.instance_id, "task": ev.task, "object": ev.object, "data": ev.data,
             "comment": ev.comment, "clause": ev.clause, "request_id": ev.request_id, "prev_hash": ev.prev_hash,
-            "hash": ev.hash, "acting_for": acting_for if isinstance(acting_for, str) else None, "damaged": False}
+            "hash": ev.hash, "acting_for": acting_for if isinstance(acting_for, str) else None, "damaged": False,
+            # its canonical bytes, base64: the provable log's Merkle leaf hashes them (as the API gives them)
+            "leaf": base64.b64encode(audit.leaf_bytes(ev)).decode("ascii")}
 
 
 def audit_json_stream(events: Iterable[Entry], rows_per_chunk: int = 500) -> Iterator[str]:

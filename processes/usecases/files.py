@@ -14,7 +14,7 @@ from processes.usecases.access import reads_everything
 from processes.usecases.context import Ctx
 from processes.usecases.errors import Forbidden, Invalid, NotFound, TooLarge, denied
 from storage import audit, blobs, filetypes
-from storage.models import ContentVersion, Document, Instance, StoredFile
+from storage.models import BrandBookFile, ContentVersion, Document, DocumentSignature, Instance, StoredFile
 
 VIDEO = {"mp4"}
 CASE_FILE = "case_file"  # an auditor's case file of an instance (processes/case_file.py): not a document of it
@@ -227,4 +227,7 @@ def verify_document(ctx: Ctx, code: str) -> Document | None:
 def referenced_blobs(ctx: Ctx) -> set[str]:
     files = ctx.session.execute(select(StoredFile.sha256)).scalars()
     docs = ctx.session.execute(select(Document.sha256)).scalars()
-    return set(files) | {sha for sha in docs if sha is not None}  # None: a document not rendered yet
+    brand = ctx.session.execute(select(BrandBookFile.sha256)).scalars()  # the brand guideline's editions (§6.4)
+    signed = ctx.session.execute(select(DocumentSignature.sha256)).scalars()  # every signed file, superseded too
+    return (set(files) | set(brand) | set(signed)
+            | {sha for sha in docs if sha is not None})  # None: a document not rendered yet

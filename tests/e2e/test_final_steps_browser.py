@@ -82,7 +82,7 @@ def test_final_steps_in_kazakh_and_russian(e2e_browser, kelisim_server, tmp_path
         page.goto("/verify")
         expect(page.locator("#verify-form-title")).to_have_text("Құжатты коды бойынша тексеру")
         page.locator("#verify-code").fill("abcd efgh jkmn")
-        page.locator("form.verify-card button[type=submit]").click()
+        page.locator("form.verify-card[role=search] button[type=submit]").click()
         expect(page).to_have_url(re.compile(r"/verify/ABCDEFGHJKMN$"))
         expect(page.locator(".verdict-bad")).to_be_visible()
         expect(page.locator("#verify-code")).to_have_value("ABCDEFGHJKMN")

@@ -258,7 +258,7 @@ def test_information_request_walkthrough_in_kazakh_and_russian(e2e_browser, keli
         log_out(page)
         page.goto("/verify")
         page.locator("#verify-code").fill(code.lower())
-        page.locator("form.verify-card button[type=submit]").click()
+        page.locator("form.verify-card[role=search] button[type=submit]").click()
         expect(page).to_have_url(re.compile(rf"/verify/{code}$"))
         main = page.locator("main")
         expect(main).to_contain_text("Ответное письмо")

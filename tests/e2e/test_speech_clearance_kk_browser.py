@@ -220,7 +220,7 @@ def test_speech_clearance_walkthrough_in_kazakh_then_russian(kelisim_server, e2e
         choose_language(page, "kk")  # logged out: the session's language again
         expect(page.locator("#verify-form-title")).to_have_text("Құжатты коды бойынша тексеру")
         page.locator("#verify-code").fill(" ".join([code[:4].lower(), code[4:8], code[8:].lower()]))
-        page.locator("form.verify-card button[type=submit]").click()
+        page.locator("form.verify-card[role=search] button[type=submit]").click()
         expect(page).to_have_url(re.compile(rf"/verify/{code}$"))
         expect(page.locator(".verdict-ok")).to_be_visible()
         expect(page.locator("main")).to_contain_text("Түпнұсқа анықтама")

@@ -54,6 +54,20 @@ def rendered_entries(factory) -> Counter[str]:
         return Counter(rows)
 
 
+def tiny_pdf(title: str) -> bytes:
+    """A one-page PDF whose metadata names it (pypdf)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def stub_renderer(monkeypatch, delay: float = 0.0, fail: set[int] | None = None) -> Counter[int]:
     """Replace every document renderer by one that counts its calls per document (and may be slow, or fail)."""
     calls: Counter[int] = Counter()
@@ -65,7 +79,7 @@ def stub_renderer(monkeypatch, delay: float = 0.0, fail: set[int] | None = None)
         time.sleep(delay)
         if fail and doc.id in fail:
             raise RuntimeError("the renderer broke")
-        return b"%PDF-1.4\n% stub of document " + str(doc.id).encode() + b"\n%%EOF\n"
+        return tiny_pdf(f"stub of document {doc.id}")  # a real PDF: it is signed before it is stored
 
     monkeypatch.setattr(rendering, "renderer_of", lambda _kind: render)
     return calls

@@ -259,3 +259,41 @@ def test_a_row_names_who_acted_for_whom_and_the_changes_before_and_after():
     assert row["changes"] == ["UNIT: 'FE' → 'IS'", "HEAD: — → 'x'", "DECISION: 'approve'"]
     damaged = case_files._entry(audit.Entry(seq=9, damaged=("data",), raw={"seq": "9"}), labels, "x", str)
     assert damaged == {"seq": 9, "damaged": ["data"]}
+
+
+def test_the_case_file_proves_its_entries_against_the_checkpoint_in_force(client, app, tmp_path):
+    """Issue 17: each entry the latest checkpoint covers has its inclusion proof, checked here against that
+    checkpoint's root; the entries after it are named as not yet covered."""
+    import base64
+
+    from processes.usecases.audit_checkpoints import checkpoint_step
+    from processes.usecases.context import Ctx
+    from storage import audit_log, merkle
+    from storage.db import transaction
+
+    iid = revised_once(client, approve=False)
+    with transaction(app.extensions["kelisim.db"]) as session:
+        checkpoint = checkpoint_step(Ctx(session=session, services=app.extensions["kelisim.services"]), force=True)
+        size, root = checkpoint.tree_size, bytes.fromhex(checkpoint.root_hash)
+    vrf, aud = api_token(client, "vr.finance"), api_token(client, "auditor")
+    (decide,) = _tasks_of(client, vrf, iid)
+    assert client.post(f"/api/v1/tasks/{decide['id']}/complete", headers=vrf,
+                       json={"data": {"decision": "approve"}}).status_code == 200
+    events = client.get(f"/api/v1/instances/{iid}/events", headers=aud).get_json()
+    response = case_file(client, aud, iid)
+    reg = re.search(r"(CF-\d{4}-\d{5})", response.headers["Content-Disposition"]).group(1)
+    proofs = case_file_row(app, reg).public["proofs"]
+    covered = [e["seq"] for e in events if e["seq"] <= size]
+    later = [e["seq"] for e in events if e["seq"] > size]
+    assert covered and later
+    assert proofs["tree_size"] == size and [p["seq"] for p in proofs["entries"]] == covered
+    assert proofs["uncovered"] == later
+    for p in proofs["entries"]:
+        assert merkle.verify_inclusion(p["seq"] - 1, size, base64.b64decode(p["leaf_hash"]),
+                                       [base64.b64decode(h) for h in p["hashes"]], root)
+    name, _, _ = audit_log.parse_verifier_key(proofs["key"])
+    assert proofs["checkpoint"].startswith(f"{name}\n{size}\n")
+    text = pdf_text(response.data, tmp_path, layout=False)
+    assert "Proofs against the signed checkpoint" in text
+    assert squash(proofs["entries"][0]["leaf_hash"]) in squash(text)
+    assert "Not yet covered by a checkpoint" in text and str(later[0]) in text

@@ -27,8 +27,8 @@ def schemas() -> dict[str, Any]:
             "instance_id": i, "unit": s, "title": s, "event_kind": s, "starts_at": dt, "ends_at": dt, "place": s,
             "organiser": s, "audiences": strings, "requests": strings, "site_languages": strings,
             "late": {"type": "boolean", "description": "fewer days ahead than the late rule (§7.4)"},
-            "status": {"type": "string", "enum": ["late", "submitted", "details", "accepted", "declined", "not_accepted",
-                                                  "covered", "withdrawn", "cancelled"]},
+            "status": {"type": "string", "enum": ["late", "submitted", "details", "accepted", "declined",
+                                                  "not_accepted", "covered", "withdrawn", "cancelled"]},
             "submitted_at": dt, "covered_by": {"type": ["string", "null"]}, "channels": strings,
             "publish_by": dt, "decided_at": dt, "recorded_at": dt,
             "publications": {"type": "array", "items": {"type": "object", "properties": {
