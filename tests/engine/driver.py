@@ -1,7 +1,10 @@
 """Drive one process instance by task name, optionally saved and restored around every action."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from processes.engine import ProcessEngine, Run, UserTask
 
@@ -55,3 +58,25 @@ class Driver:
         fired = self.run.fire_timers()
         self.cycle()
         return [timer.name for timer in fired]
+
+
+def process_fixtures(key: str, processes: Path | None = None) -> tuple[Any, Any, Any]:
+    """The fixtures every engine test module of one process uses, made once here: ``engine`` (over the real
+    processes folder, per module), ``spec_json`` (that process deployed) and ``driver`` (a new instance, in
+    memory or saved and loaded around each action). A module takes them with
+    ``engine, spec_json, driver = process_fixtures("<key>")``."""
+    folder = processes or Path(__file__).resolve().parents[2] / "processes"
+
+    @pytest.fixture(scope="module")
+    def engine() -> ProcessEngine:
+        return ProcessEngine(folder)
+
+    @pytest.fixture(scope="module")
+    def spec_json(engine: ProcessEngine) -> str:
+        return {p.key: p for p in engine.deploy_all()}[key].spec_json
+
+    @pytest.fixture(params=[False, True], ids=["memory", "persisted"])
+    def driver(request: pytest.FixtureRequest, engine: ProcessEngine, spec_json: str) -> Driver:
+        return Driver(engine, spec_json, persist=request.param)
+
+    return engine, spec_json, driver

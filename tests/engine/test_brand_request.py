@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 
-from processes.engine import ProcessEngine, UserTask
-from tests.engine.driver import Driver
-from tests.engine.test_material_signoff import PROCESSES
+from processes.engine import UserTask
+from tests.engine.driver import Driver, process_fixtures
 
 USER_TASKS = {
     "Task_Request": ("Ask MCD for brand elements", "Unit head", "br_request"),
@@ -21,19 +20,7 @@ def request(**overrides: Any) -> dict[str, Any]:
     return {"elements": ["logo", "colours"], "material": "Conference poster", "details": ""} | overrides
 
 
-@pytest.fixture(scope="module")
-def engine() -> ProcessEngine:
-    return ProcessEngine(PROCESSES)
-
-
-@pytest.fixture(scope="module")
-def spec_json(engine: ProcessEngine) -> str:
-    return {p.key: p for p in engine.deploy_all()}["brand_request"].spec_json
-
-
-@pytest.fixture(params=[False, True], ids=["memory", "persisted"])
-def driver(request: pytest.FixtureRequest, engine: ProcessEngine, spec_json: str) -> Driver:
-    return Driver(engine, spec_json, persist=request.param)
+engine, spec_json, driver = process_fixtures("brand_request")
 
 
 def assert_user_task(task: UserTask) -> None:

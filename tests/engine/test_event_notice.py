@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 import time_machine
 
-from processes.engine import ProcessEngine, UserTask
-from tests.engine.driver import Driver
-from tests.engine.test_material_signoff import PROCESSES
+from processes.engine import UserTask
+from tests.engine.driver import Driver, process_fixtures
 
 NOW = datetime(2026, 12, 1, 5, 0, tzinfo=UTC)
 REMIND = datetime(2026, 12, 10, 19, 0, tzinfo=UTC)  # the end of 10 December in Almaty
@@ -35,19 +34,7 @@ def notice(**overrides: Any) -> dict[str, Any]:
     return data | overrides
 
 
-@pytest.fixture(scope="module")
-def engine() -> ProcessEngine:
-    return ProcessEngine(PROCESSES)
-
-
-@pytest.fixture(scope="module")
-def spec_json(engine: ProcessEngine) -> str:
-    return {p.key: p for p in engine.deploy_all()}["event_notice"].spec_json
-
-
-@pytest.fixture(params=[False, True], ids=["memory", "persisted"])
-def driver(request: pytest.FixtureRequest, engine: ProcessEngine, spec_json: str) -> Driver:
-    return Driver(engine, spec_json, persist=request.param)
+engine, spec_json, driver = process_fixtures("event_notice")
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from processes.engine import ProcessEngine, UserTask
-from tests.engine.driver import Driver
+from processes.engine import UserTask
+from tests.engine.driver import Driver, process_fixtures
 from tests.engine.test_material_signoff import PROCESSES
 
 USER_TASKS = {
@@ -30,19 +30,7 @@ def request(**overrides: Any) -> dict[str, Any]:
     return data | overrides
 
 
-@pytest.fixture(scope="module")
-def engine() -> ProcessEngine:
-    return ProcessEngine(PROCESSES)
-
-
-@pytest.fixture(scope="module")
-def spec_json(engine: ProcessEngine) -> str:
-    return {p.key: p for p in engine.deploy_all()}["website_change"].spec_json
-
-
-@pytest.fixture(params=[False, True], ids=["memory", "persisted"])
-def driver(request: pytest.FixtureRequest, engine: ProcessEngine, spec_json: str) -> Driver:
-    return Driver(engine, spec_json, persist=request.param)
+engine, spec_json, driver = process_fixtures("website_change")
 
 
 def assert_user_task(task: UserTask) -> None:
